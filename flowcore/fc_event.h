@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Events: what the tracker tells the outside world.
+ *
+ *     tracker -> struct fc_event (tagged union) -> ring -> export lcore -> sink
+ *
+ * An event is a fixed-size record with a common header (type, ts, flow_id)
+ * and a per-type body. Events are self-contained: a flow_end carries the
+ * endpoints, counters and strings it needs, so a sink on another lcore
+ * never touches the flow table. The same X-macro list gives the type enum,
+ * the type names and the event-mask bits.
+ *
+ * fc_event_ndjson() renders one event as one JSON line per DESIGN.md's
+ * output contract; fc_community_id() computes Community ID v1.
+ */
+#ifndef FC_EVENT_H
+#define FC_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fc_common.h"
+#include "fc_key.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Event types; the third column says whether the type is on by default. */
+#define FC_EVENT_TYPES(X) \
+	X(FC_EV_, FLOW_START,   "flow_start",   1) \
+	X(FC_EV_, ESTABLISHED,  "established",  1) \
+	X(FC_EV_, STATE_CHANGE, "state_change", 1) \
+	X(FC_EV_, FLOW_END,     "flow_end",     1) \
+	X(FC_EV_, PACKET,       "packet",       0) \
+	X(FC_EV_, ANOMALY,      "anomaly",      1)
+
+enum fc_event_type {
+	FC_EVENT_TYPES(FC_X_ENUM)
+	FC_EV_MAX
+};
+
+/** Event mask bit of a type. */
+#define FC_EV_BIT(t) (1u << (t))
+
+/** The default event mask: every type whose FC_EVENT_TYPES column is 1. */
+uint32_t fc_event_default_mask(void);
+
+/** Why a flow ended (DESIGN.md `reason`). */
+#define FC_END_REASONS(X) \
+	X(FC_END_, FIN,             "fin") \
+	X(FC_END_, RST,             "rst") \
+	X(FC_END_, IDLE,            "idle") \
+	X(FC_END_, EVICTED,         "evicted") \
+	X(FC_END_, BUFFER_OVERFLOW, "buffer_overflow") \
+	X(FC_END_, PARSE_ERROR,     "parse_error") \
+	X(FC_END_, SHUTDOWN,        "shutdown")
+
+enum fc_end_reason {
+	FC_END_REASONS(FC_X_ENUM)
+	FC_END_MAX
+};
+
+/** Anomaly kinds. */
+#define FC_ANOMALY_KINDS(X) \
+	X(FC_AN_, EVICTION_PRESSURE, "eviction_pressure") \
+	X(FC_AN_, TABLE_FULL,        "table_full")
+
+enum fc_anomaly_kind {
+	FC_ANOMALY_KINDS(FC_X_ENUM)
+	FC_AN_MAX
+};
+
+/** Originator-relative sides. */
+#define FC_SIDE_ORIG 0
+#define FC_SIDE_RESP 1
+
+/** Longest history strings carried by an event (including NUL). */
+#define FC_EVENT_HISTORY_LEN 32
+
+/**
+ * The identity of a flow as a sink prints it: originator first.
+ * Filled from the key and the flow's originator direction.
+ */
+struct fc_event_flow_id {
+	uint8_t orig_h[16];   /**< originator address (IPv4 in bytes 0..3; MAC in 0..5) */
+	uint8_t resp_h[16];   /**< responder address */
+	uint16_t orig_p;      /**< originator port (0 when none) */
+	uint16_t resp_p;      /**< responder port */
+	uint16_t vlan;        /**< outer VLAN id, 0 if untagged */
+	uint16_t vlan_inner;  /**< inner VLAN id, 0 if fewer than two tags */
+	uint8_t proto;        /**< IP protocol, 0 for MAC keys */
+	uint8_t family;       /**< FC_KEY_FAMILY_* */
+	uint8_t tunnel;       /**< enum fc_tunnel that carried the flow */
+	uint8_t icmp_type;    /**< ICMP: type of the originator's first packet */
+	uint8_t icmp_code;    /**< ICMP: code of the originator's first packet */
+	uint8_t pad[3];
+	uint32_t tunnel_id;   /**< VNI / TEID / GRE key when tunnel != none */
+	uint64_t tunnel_parent; /**< flow_id of the outer tunnel flow, 0 if none */
+};
+
+/** Body of flow_end: everything the flow accumulated. Sides: [0]=orig, [1]=resp. */
+struct fc_event_flow_end {
+	struct fc_event_flow_id id;
+	uint64_t first_ts;              /**< ns */
+	uint64_t last_ts;               /**< ns */
+	uint64_t pkts[2];
+	uint64_t bytes[2];              /**< L2 frame bytes on the wire */
+	uint64_t ip_bytes[2];           /**< sum of IP total lengths */
+	uint64_t payload_bytes[2];      /**< sum of L4 payload lengths (per headers) */
+	uint64_t seq_bytes[2];          /**< TCP: bytes covered by sequence space (Zeek orig/resp_bytes) */
+	uint8_t reason;                 /**< enum fc_end_reason */
+	uint8_t state;                  /**< flowscope TCP state (fc_tcp_state_name), 0 for non-TCP */
+	uint8_t is_tcp;                 /**< 1 if the TCP machine ran */
+	uint8_t pad[5];
+	char conn_state[8];             /**< Zeek conn_state */
+	char history[FC_EVENT_HISTORY_LEN];    /**< Zeek alphabet */
+	char fs_history[FC_EVENT_HISTORY_LEN]; /**< flowscope alphabet */
+};
+
+/** Body of state_change. */
+struct fc_event_state {
+	uint8_t from;                   /**< flowscope TCP state before */
+	uint8_t to;                     /**< flowscope TCP state after */
+};
+
+/** Body of packet (off by default). */
+struct fc_event_packet {
+	uint32_t len;                   /**< frame bytes on the wire */
+	uint8_t side;                   /**< FC_SIDE_ORIG / FC_SIDE_RESP */
+};
+
+/** Body of anomaly. */
+struct fc_event_anomaly {
+	uint8_t kind;                   /**< enum fc_anomaly_kind */
+	uint8_t side;                   /**< side when per-flow, else 0 */
+	uint8_t has_flow;               /**< 1 if flow_id names a flow */
+	uint64_t count;                 /**< occurrences coalesced into this event */
+	uint64_t total;                 /**< running total of the kind */
+};
+
+/** One event. Allocated by the tracker into its event buffer, copied by sinks. */
+struct fc_event {
+	uint8_t type;                   /**< enum fc_event_type */
+	uint8_t pad[7];
+	uint64_t ts;                    /**< ns since the epoch (packet time) */
+	uint64_t flow_id;               /**< per-lcore unique flow id (lcore in the top bits) */
+	union {
+		struct fc_event_flow_id start;      /**< FC_EV_FLOW_START */
+		struct fc_event_state state;        /**< FC_EV_STATE_CHANGE */
+		struct fc_event_flow_end end;       /**< FC_EV_FLOW_END */
+		struct fc_event_packet packet;      /**< FC_EV_PACKET */
+		struct fc_event_anomaly anomaly;    /**< FC_EV_ANOMALY */
+	} u;
+};
+
+/** Name of an event type; "?" if out of range. */
+const char *fc_event_type_name(unsigned int type);
+
+/** Name of an end reason; "?" if out of range. */
+const char *fc_end_reason_name(unsigned int reason);
+
+/** Name of an anomaly kind; "?" if out of range. */
+const char *fc_anomaly_name(unsigned int kind);
+
+/**
+ * Parse a comma-separated list of event type names into a mask
+ * ("flow_start,flow_end", "all", "default", "+packet" adds to the default).
+ * @return 0 and *mask set, or -EINVAL on an unknown name.
+ */
+int fc_event_parse_mask(const char *spec, uint32_t *mask);
+
+/**
+ * Community ID v1 (seed 0) of a flow identity, "1:" + base64(SHA1(...)).
+ * @param[out] buf at least 32 bytes.
+ * @return 0, or -EINVAL for identities Community ID does not define (MAC keys).
+ */
+int fc_community_id(const struct fc_event_flow_id *id, char *buf, size_t len);
+
+/**
+ * Render one event as a JSON object followed by '\n', "type" first.
+ * @return bytes written (excluding NUL), or -ENOSPC if len is too small
+ *         (buf content then undefined). 1024 bytes always suffice.
+ */
+int fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len);
+
+/** Format a ns timestamp as seconds with microseconds ("1700000000.123456"). */
+int fc_event_ts_str(uint64_t ts_ns, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FC_EVENT_H */

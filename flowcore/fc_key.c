@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow keys: turns one layer of a decoded frame (struct fc_pkt_meta) into
+ * the fixed 48-byte struct fc_flow_key the flow table hashes, plus the
+ * packet's direction relative to that key.
+ *
+ * Canonical order: in the bidirectional modes the endpoint that compares
+ * lower (address bytes first, then port) becomes endpoint 0. A packet from
+ * endpoint 0 is FC_DIR_FWD, one from endpoint 1 FC_DIR_REV. Equal
+ * endpoints (a host talking to itself on one port) are FC_DIR_FWD both
+ * ways, which is what a single socket pair on loopback looks like.
+ *
+ * The IPv6 flow label never enters a key: the two directions of one
+ * connection usually carry different labels, so hashing it would split
+ * every biflow in two. It stays in the decoded layer for whoever wants it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include <rte_hash_crc.h>
+
+#include "fc_key.h"
+
+static const char *const key_mode_names[FC_KEY_MODE_MAX] = {
+	[FC_KEY_5TUPLE] = "5tuple",
+	[FC_KEY_5TUPLE_UNI] = "5tuple-uni",
+	[FC_KEY_IP_PAIR] = "ip-pair",
+	[FC_KEY_MAC_PAIR] = "mac-pair",
+};
+
+/* Compare endpoint (a, pa) with (b, pb): address bytes, then port. */
+static inline int
+endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
+{
+	int c = memcmp(a, b, 16);
+
+	if (c != 0)
+		return c;
+	return (int)pa - (int)pb;
+}
+
+static void
+key_set_endpoints(struct fc_flow_key *k, int canonical, const uint8_t *src,
+		  uint16_t sport, const uint8_t *dst, uint16_t dport,
+		  uint8_t *dir)
+{
+	if (canonical && endpoint_cmp(src, sport, dst, dport) > 0) {
+		memcpy(k->addr[0], dst, 16);
+		memcpy(k->addr[1], src, 16);
+		k->port[0] = dport;
+		k->port[1] = sport;
+		*dir = FC_DIR_REV;
+	} else {
+		memcpy(k->addr[0], src, 16);
+		memcpy(k->addr[1], dst, 16);
+		k->port[0] = sport;
+		k->port[1] = dport;
+		*dir = FC_DIR_FWD;
+	}
+}
+
+int
+fc_key_make(const struct fc_key_params *p, const struct fc_pkt_meta *m,
+	    unsigned int layer, struct fc_flow_key *k, uint8_t *dir)
+{
+	static const struct fc_key_params defaults;
+	const struct fc_pkt_layer *l;
+	uint16_t sport = 0, dport = 0;
+
+	if (p == NULL)
+		p = &defaults;
+	memset(k, 0, sizeof(*k));
+	*dir = FC_DIR_FWD;
+	k->mode = p->mode;
+	if (p->flags & FC_KEY_F_VLAN)
+		k->vlan = m->vlan_outer;
+
+	if (p->mode == FC_KEY_MAC_PAIR) {
+		uint8_t a[16] = {0}, b[16] = {0};
+
+		if (m->status != FC_PKT_OK && m->status != FC_PKT_L2_ONLY)
+			return -EINVAL;
+		memcpy(a, m->src_mac, 6);
+		memcpy(b, m->dst_mac, 6);
+		k->family = FC_KEY_FAMILY_MAC;
+		key_set_endpoints(k, 1, a, 0, b, 0, dir);
+		return 0;
+	}
+
+	if (m->status != FC_PKT_OK || layer >= m->n_layers ||
+	    p->mode >= FC_KEY_MODE_MAX)
+		return -EINVAL;
+	l = &m->layer[layer];
+	k->family = l->ip_version == 6 ? FC_KEY_FAMILY_V6 : FC_KEY_FAMILY_V4;
+	if ((p->flags & FC_KEY_F_TUNNEL_ID) && l->tunnel != FC_TUN_NONE)
+		k->tunnel_id = l->tunnel_id;
+
+	if (p->mode == FC_KEY_IP_PAIR) {
+		key_set_endpoints(k, 1, l->src, 0, l->dst, 0, dir);
+		return 0;
+	}
+
+	k->proto = l->proto;
+	if (l->has_l4) {
+		if (l->proto == IPPROTO_ICMP || l->proto == IPPROTO_ICMPV6) {
+			fc_key_icmp_ports(l->proto, l->icmp_type, l->icmp_code,
+					  &sport, &dport);
+		} else {
+			sport = l->sport;
+			dport = l->dport;
+		}
+	}
+	key_set_endpoints(k, p->mode == FC_KEY_5TUPLE, l->src, sport, l->dst,
+			  dport, dir);
+	return 0;
+}
+
+int
+fc_key_icmp_ports(uint8_t proto, uint8_t type, uint8_t code, uint16_t *sport,
+		  uint16_t *dport)
+{
+	/* Request/reply pairs, as listed by the Community ID specification. */
+	static const uint8_t v4[][2] = {
+		{8, 0}, {0, 8}, {13, 14}, {14, 13}, {15, 16}, {16, 15},
+		{10, 9}, {9, 10}, {17, 18}, {18, 17},
+	};
+	static const uint8_t v6[][2] = {
+		{128, 129}, {129, 128}, {133, 134}, {134, 133}, {135, 136},
+		{136, 135}, {130, 131}, {131, 130}, {139, 140}, {140, 139},
+		{144, 145}, {145, 144},
+	};
+	const uint8_t (*tab)[2] = proto == IPPROTO_ICMPV6 ? v6 : v4;
+	size_t n = proto == IPPROTO_ICMPV6 ? FC_DIM(v6) : FC_DIM(v4);
+	size_t i;
+
+	*sport = type;
+	for (i = 0; i < n; i++) {
+		if (tab[i][0] == type) {
+			*dport = tab[i][1];
+			return 1;
+		}
+	}
+	*dport = code;
+	return 0;
+}
+
+uint32_t
+fc_key_hash(const struct fc_flow_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), 0);
+}
+
+int
+fc_key_equal(const struct fc_flow_key *a, const struct fc_flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+int
+fc_key_addr_str(const struct fc_flow_key *k, unsigned int ep, char *buf,
+		unsigned int len)
+{
+	const uint8_t *a;
+	int n;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	if (ep > 1)
+		return 0;
+	a = k->addr[ep];
+	switch (k->family) {
+	case FC_KEY_FAMILY_V4:
+		n = snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+		break;
+	case FC_KEY_FAMILY_V6:
+		/* glibc's inet_ntop writes RFC 5952 form (lower case, :: for the longest zero run). */
+		if (inet_ntop(AF_INET6, a, buf, len) == NULL) {
+			buf[0] = '\0';
+			return 0;
+		}
+		return (int)strlen(buf);
+	default:
+		n = snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x",
+			     a[0], a[1], a[2], a[3], a[4], a[5]);
+		break;
+	}
+	if (n < 0)
+		return 0;
+	return (unsigned int)n >= len ? (int)len - 1 : n;
+}
+
+int
+fc_key_parse_mode(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < FC_KEY_MODE_MAX; i++)
+		if (strcmp(name, key_mode_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+const char *
+fc_key_mode_name(unsigned int mode)
+{
+	return mode < FC_KEY_MODE_MAX ? key_mode_names[mode] : "?";
+}

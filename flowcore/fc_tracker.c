@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The tracker: the per-lcore context that runs the flowcore pipeline
+ * (decode -> key -> table -> tcp/history -> events) over bursts of frames.
+ *
+ * HOW A BURST IS PROCESSED. All frames of a burst are decoded first, then
+ * every flow update they imply (one per IP layer yielded by the decap
+ * policy, outermost first) gets its key and hash, and the whole burst is
+ * looked up in the table with one bulk call that prefetches the records.
+ * Updates then run in packet order. Because a burst can create or end a
+ * flow that a later packet of the same burst belongs to, the bulk result
+ * is only trusted where nothing can have changed: a miss is re-checked
+ * once this burst has added a flow, and a hit is re-checked if its
+ * position was freed earlier in the burst.
+ *
+ * ORIGINATOR. The originator is the sender of the first packet, except
+ * where Zeek decides otherwise and we follow it: a first TCP packet that
+ * is not a bare SYN, or a first UDP packet, sent from a likely server port
+ * to a port that is not one makes the receiver the originator (history
+ * '^'); the TCP module may also flip later (a SYN-ACK first, then its
+ * ACK), and the per-side counters are swapped then.
+ *
+ * CLOSE. A TCP flow that reaches Closed or Reset emits its state change
+ * at once but stays in the table for timeout_tcp_closed seconds (Zeek's
+ * close delay), so trailing ACKs and retransmitted FINs are counted with
+ * their connection instead of starting a stray flow; then, or when a new
+ * SYN reuses the 5-tuple, or when the slot is needed (closed flows are
+ * evicted first), it ends with reason fin or rst.
+ *
+ * TIME. Packet time drives everything. It is clamped to be monotonic, so a
+ * capture whose timestamps step backwards never un-expires a flow.
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "fc_flow.h"
+#include "fc_table.h"
+#include "fc_tracker.h"
+
+/* Worst-case events one flow update can produce: a victim's end, an
+ * idle end, start, state change, packet, end, and a pressure anomaly. */
+#define EVENTS_PER_UPDATE 7
+#define MAX_UPDATES (FC_TRACKER_BURST * FC_PKT_MAX_LAYERS)
+
+struct fc_tracker {
+	struct fc_table *table;
+	struct fc_tracker_params p;
+	uint64_t now;               /**< monotonic packet clock, ns */
+	uint64_t next_flow_id;      /**< low 56 bits of the next flow_id */
+	struct fc_tracker_stats st;
+	uint64_t evictions_in_call; /**< for the coalesced pressure anomaly */
+	struct fc_event *ev;        /**< event buffer */
+	unsigned int n_ev;
+	unsigned int cap_ev;
+	/* Per-burst scratch (no per-packet allocation). */
+	struct fc_pkt_meta meta[FC_TRACKER_BURST];
+	struct fc_flow_key keys[MAX_UPDATES];
+	const struct fc_flow_key *key_ptr[MAX_UPDATES];
+	uint32_t hash[MAX_UPDATES];
+	int32_t pos[MAX_UPDATES];
+	uint8_t dir[MAX_UPDATES];
+	uint8_t frame_of[MAX_UPDATES];
+	uint8_t layer_of[MAX_UPDATES];
+	int32_t freed[MAX_UPDATES * 2]; /**< positions freed during this burst */
+	unsigned int n_freed;
+	unsigned int n_added;
+};
+
+static const char *const counter_names[][2] = {
+#define FC_X_ROW(name, desc) { #name, desc },
+	FC_TRACKER_COUNTERS(FC_X_ROW)
+#undef FC_X_ROW
+};
+
+const char *
+fc_tracker_counter_name(unsigned int i, const char **desc)
+{
+	if (i >= FC_DIM(counter_names))
+		return NULL;
+	if (desc != NULL)
+		*desc = counter_names[i][1];
+	return counter_names[i][0];
+}
+
+uint64_t
+fc_tracker_counter(const struct fc_tracker_stats *s, unsigned int i)
+{
+	const uint64_t *v = (const uint64_t *)s;
+
+	return i < FC_DIM(counter_names) ? v[i] : 0;
+}
+
+static void
+params_defaults(struct fc_tracker_params *p)
+{
+	if (p->max_flows == 0)
+		p->max_flows = 1u << 20;
+	if (p->event_mask == 0)
+		p->event_mask = fc_event_default_mask();
+	if (p->timeout_tcp == 0)
+		p->timeout_tcp = 300;
+	if (p->timeout_tcp_embryonic == 0)
+		p->timeout_tcp_embryonic = 30;
+	if (p->timeout_tcp_closing == 0)
+		p->timeout_tcp_closing = 30;
+	if (p->timeout_tcp_closed == 0)
+		p->timeout_tcp_closed = 5;
+	if (p->timeout_udp == 0)
+		p->timeout_udp = 60;
+	if (p->timeout_other == 0)
+		p->timeout_other = 30;
+	if (p->expire_budget == 0)
+		p->expire_budget = 256;
+	if (p->evict_budget == 0)
+		p->evict_budget = 64;
+	if (p->event_capacity == 0)
+		p->event_capacity = 4096;
+	if (p->event_capacity < 1024)
+		p->event_capacity = 1024;
+}
+
+struct fc_tracker *
+fc_tracker_create(const struct fc_tracker_params *params)
+{
+	struct fc_table_params tp;
+	struct fc_tracker *tr;
+
+	if (params == NULL || params->name == NULL ||
+	    params->n_port_timeouts > FC_TRACKER_MAX_PORT_TIMEOUTS ||
+	    params->key.mode >= FC_KEY_MODE_MAX) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	tr = rte_zmalloc_socket("fc_tracker", sizeof(*tr), RTE_CACHE_LINE_SIZE,
+				params->socket_id);
+	if (tr == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	tr->p = *params;
+	params_defaults(&tr->p);
+	tr->ev = rte_zmalloc_socket("fc_events",
+				    sizeof(*tr->ev) * tr->p.event_capacity,
+				    RTE_CACHE_LINE_SIZE, params->socket_id);
+	if (tr->ev == NULL) {
+		rte_free(tr);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	tr->cap_ev = tr->p.event_capacity;
+	memset(&tp, 0, sizeof(tp));
+	tp.name = tr->p.name;
+	tp.entries = tr->p.max_flows;
+	tp.socket_id = tr->p.socket_id;
+	tr->table = fc_table_create(&tp);
+	if (tr->table == NULL) {
+		int err = rte_errno;
+
+		rte_free(tr->ev);
+		rte_free(tr);
+		rte_errno = err;
+		return NULL;
+	}
+	tr->next_flow_id = 1;
+	return tr;
+}
+
+void
+fc_tracker_free(struct fc_tracker *tr)
+{
+	if (tr == NULL)
+		return;
+	fc_table_free(tr->table);
+	rte_free(tr->ev);
+	rte_free(tr);
+}
+
+const struct fc_event *
+fc_tracker_events(const struct fc_tracker *tr, unsigned int *n)
+{
+	*n = tr->n_ev;
+	return tr->ev;
+}
+
+void
+fc_tracker_events_clear(struct fc_tracker *tr)
+{
+	tr->n_ev = 0;
+}
+
+const struct fc_tracker_stats *
+fc_tracker_stats(const struct fc_tracker *tr)
+{
+	return &tr->st;
+}
+
+uint32_t
+fc_tracker_active(const struct fc_tracker *tr)
+{
+	return fc_table_count(tr->table);
+}
+
+uint64_t
+fc_tracker_now(const struct fc_tracker *tr)
+{
+	return tr->now;
+}
+
+uint64_t
+fc_tracker_memory(const struct fc_tracker *tr)
+{
+	return fc_table_memory(tr->table) +
+		(uint64_t)tr->cap_ev * sizeof(*tr->ev) + sizeof(*tr);
+}
+
+/* Append an event if its type is in the mask; NULL if masked out. */
+static struct fc_event *
+event_new(struct fc_tracker *tr, unsigned int type, uint64_t ts,
+	  uint64_t flow_id)
+{
+	struct fc_event *ev;
+
+	if (!(tr->p.event_mask & FC_EV_BIT(type))) {
+		tr->st.events_masked++;
+		return NULL;
+	}
+	/* Room is reserved before every burst; this cannot fail. */
+	RTE_ASSERT(tr->n_ev < tr->cap_ev);
+	ev = &tr->ev[tr->n_ev++];
+	ev->type = (uint8_t)type;
+	ev->ts = ts;
+	ev->flow_id = flow_id;
+	tr->st.events++;
+	return ev;
+}
+
+static uint16_t
+timeout_for(const struct fc_tracker *tr, const struct fc_flow_key *k,
+	    const struct fc_flow *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < tr->p.n_port_timeouts; i++) {
+		const struct fc_port_timeout *pt = &tr->p.port_timeouts[i];
+
+		if (pt->proto == k->proto &&
+		    (pt->port == k->port[0] || pt->port == k->port[1]))
+			return pt->timeout_s;
+	}
+	if (f->flags & FC_FLOW_F_CLOSED)
+		return tr->p.timeout_tcp_closed;
+	if (f->flags & FC_FLOW_F_TCP) {
+		switch (f->tcp.state) {
+		case FC_TCP_S_FIN_WAIT:
+		case FC_TCP_S_CLOSING:
+			return tr->p.timeout_tcp_closing;
+		case FC_TCP_S_ESTABLISHED:
+			return tr->p.timeout_tcp;
+		case FC_TCP_S_ACTIVE:
+			/* mid-stream pickup: a conversation already under way */
+			return (f->seen == 3) ? tr->p.timeout_tcp :
+				tr->p.timeout_tcp_embryonic;
+		default:
+			return tr->p.timeout_tcp_embryonic;
+		}
+	}
+	if (k->proto == IPPROTO_UDP)
+		return tr->p.timeout_udp;
+	return tr->p.timeout_other;
+}
+
+/* The flow's identity with the originator first. */
+static void
+flow_identity(const struct fc_flow_key *k, const struct fc_flow *f,
+	      const struct fc_flow_cold *c, struct fc_event_flow_id *id)
+{
+	unsigned int o = (f->flags & FC_FLOW_F_ORIG_REV) ? 1 : 0;
+
+	memset(id, 0, sizeof(*id));
+	memcpy(id->orig_h, k->addr[o], 16);
+	memcpy(id->resp_h, k->addr[o ^ 1], 16);
+	id->orig_p = k->port[o];
+	id->resp_p = k->port[o ^ 1];
+	id->proto = k->proto;
+	id->family = k->family;
+	id->vlan = c->vlan;
+	id->vlan_inner = c->vlan_inner;
+	id->tunnel = c->tunnel;
+	id->tunnel_id = c->tunnel_id;
+	id->tunnel_parent = c->tunnel_parent;
+	id->icmp_type = c->icmp_type;
+	id->icmp_code = c->icmp_code;
+}
+
+/*
+ * Emit flow_end for the flow at pos and remove it from the table. A flow
+ * that already closed keeps its fin/rst reason whatever ended the linger.
+ */
+static void
+flow_end(struct fc_tracker *tr, int32_t pos, unsigned int reason, uint64_t ts)
+{
+	struct fc_flow *f = fc_table_flow(tr->table, pos);
+	struct fc_flow_cold *c = fc_table_cold(tr->table, pos);
+	const struct fc_flow_key *k = fc_table_key(tr->table, pos);
+	struct fc_event *ev;
+
+	if (k == NULL)
+		return;
+	if (f->flags & FC_FLOW_F_CLOSED) {
+		reason = (f->flags & FC_FLOW_F_RST) ? FC_END_RST : FC_END_FIN;
+		ts = f->last_ts;
+	}
+	ev = event_new(tr, FC_EV_FLOW_END, ts, c->flow_id);
+	if (ev != NULL) {
+		struct fc_event_flow_end *e = &ev->u.end;
+		unsigned int s;
+
+		memset(e, 0, sizeof(*e));
+		flow_identity(k, f, c, &e->id);
+		e->first_ts = f->first_ts;
+		e->last_ts = f->last_ts;
+		for (s = 0; s < 2; s++) {
+			e->pkts[s] = f->pkts[s];
+			e->bytes[s] = f->bytes[s];
+			e->ip_bytes[s] = f->ip_bytes[s];
+			e->payload_bytes[s] = f->payload_bytes[s];
+		}
+		e->reason = (uint8_t)reason;
+		if (f->flags & FC_FLOW_F_TCP) {
+			e->is_tcp = 1;
+			e->state = f->tcp.state;
+			e->seq_bytes[0] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_ORIG);
+			e->seq_bytes[1] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_RESP);
+			snprintf(e->conn_state, sizeof(e->conn_state), "%s",
+				 fc_tcp_conn_state(&f->tcp, &c->hist));
+		} else {
+			snprintf(e->conn_state, sizeof(e->conn_state), "%s",
+				 k->proto == IPPROTO_UDP ?
+				 fc_tcp_conn_state_udp(f->seen) : "OTH");
+		}
+		snprintf(e->history, sizeof(e->history), "%s",
+			 fc_history_zeek(&c->hist));
+		snprintf(e->fs_history, sizeof(e->fs_history), "%s",
+			 fc_history_fs(&c->hist));
+	}
+	tr->st.flows_ended++;
+	tr->st.ended[reason]++;
+	if (tr->n_freed < FC_DIM(tr->freed))
+		tr->freed[tr->n_freed++] = pos;
+	fc_table_del(tr->table, pos);
+}
+
+static int
+pos_was_freed(const struct fc_tracker *tr, int32_t pos)
+{
+	unsigned int i;
+
+	for (i = 0; i < tr->n_freed; i++)
+		if (tr->freed[i] == pos)
+			return 1;
+	return 0;
+}
+
+/* Make room by ending the best victim; 0 on success. */
+static int
+evict_one(struct fc_tracker *tr, uint64_t ts)
+{
+	int32_t victim = fc_table_evict_candidate(tr->table,
+						  tr->p.evict_budget);
+
+	if (victim == FC_TABLE_MISS)
+		return -ENOSPC;
+	if (!(fc_table_flow(tr->table, victim)->flags & FC_FLOW_F_CLOSED)) {
+		tr->st.flows_evicted++;
+		tr->evictions_in_call++;
+	}
+	flow_end(tr, victim, FC_END_EVICTED, ts);
+	return 0;
+}
+
+static int32_t
+flow_create(struct fc_tracker *tr, const struct fc_flow_key *k, uint32_t hash,
+	    const struct fc_pkt_meta *m, const struct fc_pkt_layer *l,
+	    uint8_t dir, uint64_t ts, uint64_t parent)
+{
+	struct fc_flow *f;
+	struct fc_flow_cold *c;
+	struct fc_event *ev;
+	int32_t pos;
+	int flip = 0;
+
+	pos = fc_table_add(tr->table, k, hash);
+	if (pos == -ENOSPC) {
+		if (evict_one(tr, ts) != 0)
+			return -ENOSPC;
+		pos = fc_table_add(tr->table, k, hash);
+		if (pos < 0)
+			return -ENOSPC;
+	}
+	tr->n_added++;
+	f = fc_table_flow(tr->table, pos);
+	c = fc_table_cold(tr->table, pos);
+	f->first_ts = ts;
+	f->last_ts = ts;
+	f->flags = FC_FLOW_F_EMBRYONIC;
+	c->flow_id = ((uint64_t)tr->p.lcore_index << 56) | tr->next_flow_id++;
+	c->tunnel_parent = parent;
+	c->vlan = m->vlan_outer;
+	c->vlan_inner = m->vlan_inner;
+	c->proto = k->proto;
+	fc_history_init(&c->hist);
+	if (l != NULL) {
+		c->tunnel = l->tunnel;
+		c->tunnel_id = l->tunnel_id;
+		c->icmp_type = l->icmp_type;
+		c->icmp_code = l->icmp_code;
+		if (l->proto == IPPROTO_TCP && l->has_l4 &&
+		    k->mode != FC_KEY_IP_PAIR) {
+			f->flags |= FC_FLOW_F_TCP;
+			fc_tcp_init(&f->tcp);
+			flip = fc_tcp_orig_is_receiver(l->tcp.flags, l->sport,
+						       l->dport);
+			if (flip)
+				fc_tcp_flip(&f->tcp, &c->hist);
+		} else if (l->proto == IPPROTO_UDP && l->has_l4 &&
+			   k->mode != FC_KEY_IP_PAIR) {
+			flip = fc_tcp_likely_server_port(IPPROTO_UDP, l->sport) &&
+				!fc_tcp_likely_server_port(IPPROTO_UDP, l->dport);
+			if (flip)
+				fc_history_flip(&c->hist);
+		}
+	}
+	if ((dir == FC_DIR_REV) != (flip != 0))
+		f->flags |= FC_FLOW_F_ORIG_REV;
+	f->timeout_s = timeout_for(tr, k, f);
+	fc_table_arm(tr->table, pos);
+	tr->st.flows_created++;
+
+	ev = event_new(tr, FC_EV_FLOW_START, ts, c->flow_id);
+	if (ev != NULL)
+		flow_identity(k, f, c, &ev->u.start);
+	return pos;
+}
+
+static void
+flow_flip(struct fc_flow *f, struct fc_flow_cold *c)
+{
+	uint64_t t;
+	unsigned int i;
+	uint64_t *pairs[] = { f->pkts, f->bytes, f->ip_bytes,
+			      f->payload_bytes };
+
+	for (i = 0; i < FC_DIM(pairs); i++) {
+		t = pairs[i][0];
+		pairs[i][0] = pairs[i][1];
+		pairs[i][1] = t;
+	}
+	f->seen = (uint8_t)(((f->seen & 1) << 1) | ((f->seen >> 1) & 1));
+	f->flags ^= FC_FLOW_F_ORIG_REV;
+	(void)c; /* fc_tcp_update() already swapped the TCP peers and history */
+}
+
+/* Side of a packet relative to the flow's current originator. */
+static inline unsigned int
+packet_side(const struct fc_flow *f, uint8_t dir)
+{
+	return ((dir == FC_DIR_REV) == ((f->flags & FC_FLOW_F_ORIG_REV) != 0)) ?
+		FC_SIDE_ORIG : FC_SIDE_RESP;
+}
+
+/* Run the TCP machine on one packet; returns the (possibly flipped) side. */
+static unsigned int
+tcp_packet(struct fc_tracker *tr, struct fc_flow *f,
+	   struct fc_flow_cold *c, const struct fc_pkt_layer *l,
+	   unsigned int side, uint64_t ts)
+{
+	struct fc_tcp_change chg;
+	struct fc_event *ev;
+	unsigned int fl;
+
+	fl = fc_tcp_update(&f->tcp, &c->hist, side, &l->tcp, l->payload_len,
+			   l->payload_cap, &chg);
+	if (fl & FC_TCP_CHG_FLIP)
+		flow_flip(f, c);
+	if (fl & FC_TCP_CHG_ESTABLISHED) {
+		(void)event_new(tr, FC_EV_ESTABLISHED, ts, c->flow_id);
+	} else if (fl & FC_TCP_CHG_STATE) {
+		ev = event_new(tr, FC_EV_STATE_CHANGE, ts, c->flow_id);
+		if (ev != NULL) {
+			ev->u.state.from = chg.from;
+			ev->u.state.to = chg.to;
+		}
+	}
+	if (f->tcp.state == FC_TCP_S_ESTABLISHED || f->seen == 3)
+		f->flags &= (uint8_t)~FC_FLOW_F_EMBRYONIC;
+	if (fl & FC_TCP_CHG_TERMINAL) {
+		f->flags |= FC_FLOW_F_CLOSED;
+		if (f->tcp.state == FC_TCP_S_RESET)
+			f->flags |= FC_FLOW_F_RST;
+	}
+	return chg.side;
+}
+
+/* One flow update: the packet of frame `fr` seen at IP layer of update u. */
+static void
+flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
+	    uint64_t *parent)
+{
+	const struct fc_pkt_meta *m = &tr->meta[tr->frame_of[u]];
+	const struct fc_pkt_layer *l = m->n_layers > 0 ?
+		&m->layer[tr->layer_of[u]] : NULL;
+	const struct fc_flow_key *k = &tr->keys[u];
+	uint64_t ts = fr->ts;
+	int32_t pos = tr->pos[u];
+	struct fc_flow *f;
+	struct fc_flow_cold *c;
+	unsigned int side;
+	uint16_t old_timeout;
+
+	tr->st.layers++;
+	/* Re-check what this burst may have changed since the bulk lookup. */
+	if (pos >= 0 ? pos_was_freed(tr, pos) : tr->n_added > 0)
+		pos = fc_table_lookup(tr->table, k, tr->hash[u]);
+
+	if (pos >= 0) {
+		f = fc_table_flow(tr->table, pos);
+		/* A flow idle past its timeout ends before this packet. */
+		if (f->last_ts / FC_NS_PER_SEC + f->timeout_s <=
+		    ts / FC_NS_PER_SEC) {
+			flow_end(tr, pos, FC_END_IDLE, ts);
+			pos = FC_TABLE_MISS;
+		} else if ((f->flags & FC_FLOW_F_TCP) && l != NULL &&
+			   l->has_l4 &&
+			   fc_tcp_is_reuse(&f->tcp, packet_side(f, tr->dir[u]),
+					   &l->tcp)) {
+			/* A new connection on the same 5-tuple. */
+			flow_end(tr, pos, (f->tcp.pflags[0] | f->tcp.pflags[1]) &
+				 FC_TCP_PF_RST ? FC_END_RST : FC_END_IDLE, ts);
+			pos = FC_TABLE_MISS;
+		}
+	}
+	if (pos < 0) {
+		pos = flow_create(tr, k, tr->hash[u], m, l, tr->dir[u], ts,
+				  *parent);
+		if (pos < 0) {
+			tr->st.table_full++;
+			return;
+		}
+	}
+	f = fc_table_flow(tr->table, pos);
+	c = fc_table_cold(tr->table, pos);
+	*parent = c->flow_id;
+	side = packet_side(f, tr->dir[u]);
+	old_timeout = f->timeout_s;
+
+	if ((f->flags & FC_FLOW_F_TCP) && l != NULL && l->has_l4)
+		side = tcp_packet(tr, f, c, l, side, ts);
+	else if (k->proto == IPPROTO_UDP && l != NULL && l->payload_len > 0)
+		fc_history_once(&c->hist, side, FC_HIST_DATA);
+
+	f->last_ts = ts;
+	f->pkts[side]++;
+	f->bytes[side] += m->wire_len;
+	if (l != NULL) {
+		f->ip_bytes[side] += l->ip_len;
+		f->payload_bytes[side] += l->payload_len;
+	}
+	f->seen |= (uint8_t)(1u << side);
+	if (!(f->flags & FC_FLOW_F_TCP) && f->seen == 3)
+		f->flags &= (uint8_t)~FC_FLOW_F_EMBRYONIC;
+
+	if (tr->p.event_mask & FC_EV_BIT(FC_EV_PACKET)) {
+		struct fc_event *ev = event_new(tr, FC_EV_PACKET, ts,
+						c->flow_id);
+
+		if (ev != NULL) {
+			ev->u.packet.len = m->wire_len;
+			ev->u.packet.side = (uint8_t)side;
+		}
+	}
+	f->timeout_s = timeout_for(tr, k, f);
+	if (f->timeout_s < old_timeout)
+		fc_table_arm(tr->table, pos);
+}
+
+static void
+pressure_anomaly(struct fc_tracker *tr)
+{
+	struct fc_event *ev;
+
+	if (tr->evictions_in_call == 0)
+		return;
+	ev = event_new(tr, FC_EV_ANOMALY, tr->now, 0);
+	if (ev != NULL) {
+		memset(&ev->u.anomaly, 0, sizeof(ev->u.anomaly));
+		ev->u.anomaly.kind = FC_AN_EVICTION_PRESSURE;
+		ev->u.anomaly.count = tr->evictions_in_call;
+		ev->u.anomaly.total = tr->st.flows_evicted;
+	}
+	tr->evictions_in_call = 0;
+}
+
+/* Decode, key and look up up to FC_TRACKER_BURST frames; then update. */
+static void
+burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
+{
+	unsigned int i, j, nu = 0;
+
+	for (i = 0; i < n; i++) {
+		struct fc_pkt_meta *m = &tr->meta[i];
+		unsigned int layers;
+
+		fc_pkt_decode(fr[i].data, fr[i].cap_len, fr[i].wire_len,
+			      &tr->p.pkt, m);
+		fc_pkt_stats_count(&tr->st.pkt, m);
+		tr->st.frames++;
+		if (fr[i].ts > tr->now)
+			tr->now = fr[i].ts;
+		layers = tr->p.key.mode == FC_KEY_MAC_PAIR ? 1 : m->n_layers;
+		if (layers == 0 || (tr->p.key.mode == FC_KEY_MAC_PAIR &&
+				    m->status != FC_PKT_OK &&
+				    m->status != FC_PKT_L2_ONLY)) {
+			tr->st.frames_unkeyed++;
+			continue;
+		}
+		for (j = 0; j < layers; j++) {
+			if (fc_key_make(&tr->p.key, m, j, &tr->keys[nu],
+					&tr->dir[nu]) != 0)
+				continue;
+			tr->hash[nu] = fc_key_hash(&tr->keys[nu]);
+			tr->key_ptr[nu] = &tr->keys[nu];
+			tr->frame_of[nu] = (uint8_t)i;
+			tr->layer_of[nu] = (uint8_t)j;
+			nu++;
+		}
+	}
+	fc_table_lookup_bulk(tr->table, tr->key_ptr, tr->hash, nu, tr->pos);
+	tr->n_freed = 0;
+	tr->n_added = 0;
+	for (i = 0; i < nu; i++) {
+		uint64_t parent = 0;
+		unsigned int fi = tr->frame_of[i];
+
+		/* Layers of one frame are consecutive, outermost first. */
+		for (; i < nu && tr->frame_of[i] == fi; i++)
+			flow_update(tr, i, &fr[fi], &parent);
+		i--;
+	}
+	pressure_anomaly(tr);
+}
+
+unsigned int
+fc_tracker_burst(struct fc_tracker *tr, const struct fc_frame *frames,
+		 unsigned int n)
+{
+	unsigned int done = 0;
+
+	while (done < n) {
+		unsigned int k = n - done;
+
+		if (k > FC_TRACKER_BURST)
+			k = FC_TRACKER_BURST;
+		if (tr->cap_ev - tr->n_ev <
+		    k * FC_PKT_MAX_LAYERS * EVENTS_PER_UPDATE + 1)
+			break;
+		burst_chunk(tr, frames + done, k);
+		done += k;
+	}
+	return done;
+}
+
+unsigned int
+fc_tracker_expire(struct fc_tracker *tr, uint64_t now_ns)
+{
+	int32_t expired[256];
+	unsigned int room, n, i;
+
+	if (now_ns > tr->now)
+		tr->now = now_ns;
+	room = tr->cap_ev - tr->n_ev;
+	if (room > FC_DIM(expired))
+		room = FC_DIM(expired);
+	n = fc_table_expire(tr->table, tr->now, tr->p.expire_budget, expired,
+			    room);
+	for (i = 0; i < n; i++)
+		flow_end(tr, expired[i], FC_END_IDLE, tr->now);
+	return n;
+}
+
+uint32_t
+fc_tracker_end_all(struct fc_tracker *tr, uint64_t now_ns)
+{
+	uint32_t iter = 0;
+	int32_t pos;
+
+	if (now_ns > tr->now)
+		tr->now = now_ns;
+	while (tr->n_ev < tr->cap_ev &&
+	       (pos = fc_table_iterate(tr->table, &iter)) != FC_TABLE_MISS)
+		flow_end(tr, pos, FC_END_SHUTDOWN, tr->now);
+	return fc_table_count(tr->table);
+}

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The tracker: one per RX lcore, it drives every flowcore stage.
+ *
+ *     frames -> decode -> key -> table -> tcp/history -> events
+ *
+ * fc_tracker_burst() takes a burst of frames, decodes them, builds and
+ * hashes their keys, looks the whole burst up in the table at once, then
+ * updates each flow in packet order and appends events to the tracker's
+ * event buffer. The caller drains that buffer (fc_tracker_events() +
+ * fc_tracker_events_clear()) after each call and hands the events to the
+ * export path. The buffer never overflows: a call stops early when the
+ * room left could not hold the worst case of the next frames, and returns
+ * how many frames it consumed.
+ *
+ * Thread-safety: not MT-safe; one tracker per lcore, one writer per table.
+ */
+#ifndef FC_TRACKER_H
+#define FC_TRACKER_H
+
+#include <stdint.h>
+
+#include "fc_event.h"
+#include "fc_key.h"
+#include "fc_pkt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @internal opaque tracker handle */
+struct fc_tracker;
+
+/** Most frames fc_tracker_burst() looks up in one go. */
+#define FC_TRACKER_BURST 32
+
+/** Most per-port timeout overrides. */
+#define FC_TRACKER_MAX_PORT_TIMEOUTS 16
+
+/** A timeout for one transport port (either side of the flow). */
+struct fc_port_timeout {
+	uint8_t proto;      /**< IPPROTO_TCP / IPPROTO_UDP / ... */
+	uint16_t port;      /**< port on either endpoint */
+	uint16_t timeout_s; /**< idle timeout in seconds */
+};
+
+/** Tracker parameters. Zero fields take the documented defaults. */
+struct fc_tracker_params {
+	const char *name;          /**< unique name of the lcore's objects */
+	uint32_t max_flows;        /**< table capacity (default 1M) */
+	int socket_id;             /**< NUMA socket */
+	uint8_t lcore_index;       /**< stored in the top 8 bits of every flow_id */
+	struct fc_pkt_params pkt;  /**< decode / decap policy */
+	struct fc_key_params key;  /**< key mode */
+	uint32_t event_mask;       /**< FC_EV_BIT() set; 0 means fc_event_default_mask() */
+	uint16_t timeout_tcp;      /**< established TCP idle timeout, s (default 300) */
+	uint16_t timeout_tcp_embryonic; /**< TCP not yet established, s (default 30) */
+	uint16_t timeout_tcp_closing;   /**< TCP after a FIN or in half-close, s (default 30) */
+	uint16_t timeout_tcp_closed;    /**< TCP closed or reset: linger for trailing packets, s (default 5) */
+	uint16_t timeout_udp;      /**< UDP, s (default 60) */
+	uint16_t timeout_other;    /**< everything else, s (default 30) */
+	unsigned int n_port_timeouts; /**< entries used in port_timeouts */
+	struct fc_port_timeout port_timeouts[FC_TRACKER_MAX_PORT_TIMEOUTS];
+	uint32_t expire_budget;    /**< wheel visits per fc_tracker_expire() (default 256) */
+	uint32_t evict_budget;     /**< flows examined to pick an eviction victim (default 64) */
+	uint32_t event_capacity;   /**< event buffer entries (default 4096, min 1024) */
+};
+
+/** One frame handed to the tracker. */
+struct fc_frame {
+	const uint8_t *data;   /**< first byte; contiguous for cap_len bytes */
+	uint32_t cap_len;      /**< captured bytes */
+	uint32_t wire_len;     /**< wire bytes, 0 if unknown (see fc_pkt_decode) */
+	uint64_t ts;           /**< ns since the epoch */
+};
+
+/** Tracker counters; one list gives the struct and the names. */
+#define FC_TRACKER_COUNTERS(X) \
+	X(frames,          "frames passed to the tracker") \
+	X(frames_unkeyed,  "frames that yielded no flow key (undecodable, or L2-only in an IP key mode)") \
+	X(layers,          "flow updates (a tunnelled frame updates one flow per layer)") \
+	X(flows_created,   "flows created") \
+	X(flows_ended,     "flows ended (all reasons)") \
+	X(flows_evicted,   "flows ended to make room") \
+	X(table_full,      "flow updates dropped: table full and no victim") \
+	X(events,          "events produced") \
+	X(events_masked,   "events suppressed by the event mask")
+
+/** Tracker statistics. flows_created == flows_ended + fc_tracker_active(). */
+struct fc_tracker_stats {
+#define FC_X_FIELD(name, desc) uint64_t name;
+	FC_TRACKER_COUNTERS(FC_X_FIELD)
+#undef FC_X_FIELD
+	uint64_t ended[FC_END_MAX];  /**< flows ended per reason */
+	struct fc_pkt_stats pkt;     /**< decode counters */
+};
+
+/**
+ * Create a tracker and its table.
+ * @return tracker, or NULL with rte_errno set (EINVAL, ENOMEM, EEXIST).
+ */
+struct fc_tracker *fc_tracker_create(const struct fc_tracker_params *p);
+
+/** Free a tracker; open flows are dropped without events. NULL is a no-op. */
+void fc_tracker_free(struct fc_tracker *tr);
+
+/**
+ * Track a burst of frames in order.
+ * @return frames consumed (< n only when the event buffer needs draining).
+ */
+unsigned int fc_tracker_burst(struct fc_tracker *tr,
+			      const struct fc_frame *frames, unsigned int n);
+
+/**
+ * End flows idle at `now` (bounded work: expire_budget wheel visits).
+ * @return flows ended by this call.
+ */
+unsigned int fc_tracker_expire(struct fc_tracker *tr, uint64_t now_ns);
+
+/**
+ * End open flows with reason `shutdown`, as many as the event buffer
+ * holds; call (draining events in between) until it returns 0.
+ * @return flows still open.
+ */
+uint32_t fc_tracker_end_all(struct fc_tracker *tr, uint64_t now_ns);
+
+/** Events produced since the last clear; *n gets the count. */
+const struct fc_event *fc_tracker_events(const struct fc_tracker *tr,
+					 unsigned int *n);
+
+/** Forget the drained events. */
+void fc_tracker_events_clear(struct fc_tracker *tr);
+
+/** Counters (owned by the tracker; read on its lcore). */
+const struct fc_tracker_stats *fc_tracker_stats(const struct fc_tracker *tr);
+
+/** Flows currently open. */
+uint32_t fc_tracker_active(const struct fc_tracker *tr);
+
+/** Latest packet time seen (ns), clamped monotonic. */
+uint64_t fc_tracker_now(const struct fc_tracker *tr);
+
+/** Bytes of DPDK heap held by the tracker. */
+uint64_t fc_tracker_memory(const struct fc_tracker *tr);
+
+/** Name and description of counter i of FC_TRACKER_COUNTERS; NULL past the end. */
+const char *fc_tracker_counter_name(unsigned int i, const char **desc);
+
+/** Value of counter i of FC_TRACKER_COUNTERS. */
+uint64_t fc_tracker_counter(const struct fc_tracker_stats *s, unsigned int i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FC_TRACKER_H */

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of fc_history: Zeek's letter rules (once per direction,
+ * repeat on a new sequence number, logarithmic counters, '^' on a flip,
+ * the retroactive flip of a SYN-ACK-first flow), flowscope's S/F/R/D
+ * alphabet with its 16-character cap, and the X-macro letter table.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fc_history.h"
+#include "fc_pkt.h"
+#include "eal.h"
+
+enum { ORIG = 0, RESP = 1 };
+
+/* init: both strings empty, NUL-terminated, nothing counted. */
+static void
+test_history_init_empty(void **state)
+{
+	struct fc_history h;
+
+	(void)state;
+	memset(&h, 0xa5, sizeof(h));
+	fc_history_init(&h);
+	assert_string_equal(fc_history_zeek(&h), "");
+	assert_string_equal(fc_history_fs(&h), "");
+	assert_int_equal(h.flags, 0);
+	assert_int_equal(h.seen[0] | h.seen[1], 0);
+	assert_int_equal(sizeof(struct fc_history), 64);
+}
+
+/* A A a D d d I Q q: a/d/i/q at most once per direction. */
+static void
+test_history_once_per_direction(void **state)
+{
+	struct fc_history h;
+
+	(void)state;
+	fc_history_init(&h);
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_ACK), 1);
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_ACK), 0);
+	assert_int_equal(fc_history_once(&h, RESP, FC_HIST_ACK), 1);
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_DATA), 1);
+	assert_int_equal(fc_history_once(&h, RESP, FC_HIST_DATA), 1);
+	assert_int_equal(fc_history_once(&h, RESP, FC_HIST_DATA), 0);
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_INCONS), 1);
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_MULTI), 1);
+	assert_int_equal(fc_history_once(&h, RESP, FC_HIST_MULTI), 1);
+	assert_int_equal(fc_history_once(&h, RESP, FC_HIST_MULTI), 0);
+	assert_string_equal(fc_history_zeek(&h), "AaDdIQq");
+	/* Counted and mark letters have no once-bit. */
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_RXMIT), 0);
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_FLIP), 0);
+	assert_string_equal(fc_history_zeek(&h), "AaDdIQq");
+}
+
+/*
+ * S (first), S same seq (no), S new seq (yes), H shares the SYN bit,
+ * F/R the same way, per direction.
+ */
+static void
+test_history_seq_repeat_rule(void **state)
+{
+	struct fc_history h;
+
+	(void)state;
+	fc_history_init(&h);
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYN, 0), 1);
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYN, 0), 0);
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYN, 1), 1);
+	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0), 1);
+	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0), 0);
+	/* The SYN bit is shared: a SYN-ACK after a SYN from the same side is a repeat. */
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYNACK, 0), 0);
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_FIN, 0), 1);
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_FIN, 0), 0);
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_FIN, 1), 1);
+	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_RST, 1), 1);
+	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_RST, 0), 0);
+	assert_string_equal(fc_history_zeek(&h), "SShFFr");
+	/* Not a SEQ letter: no repeat even when told the sequence differs. */
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_ACK, 1), 1);
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_ACK, 1), 0);
+	assert_string_equal(fc_history_zeek(&h), "SShFFrA");
+}
+
+/* t counted 1..10000+: letters at 1, 10, 100, 1000, 10000; saturation. */
+static void
+test_history_log_counts(void **state)
+{
+	struct fc_history h;
+	unsigned int i, letters = 0;
+
+	(void)state;
+	fc_history_init(&h);
+	for (i = 1; i <= 70000; i++) {
+		int r = fc_history_count(&h, RESP, FC_HIST_RXMIT);
+
+		letters += r;
+		if (i == 1 || i == 10 || i == 100 || i == 1000 || i == 10000)
+			assert_int_equal(r, 1);
+		else
+			assert_int_equal(r, 0);
+	}
+	assert_int_equal(letters, 5);
+	assert_string_equal(fc_history_zeek(&h), "ttttt");
+	assert_int_equal(h.cnt[RESP][2], UINT16_MAX);
+	/* Per endpoint and per letter. */
+	assert_int_equal(fc_history_count(&h, ORIG, FC_HIST_RXMIT), 1);
+	assert_int_equal(fc_history_count(&h, ORIG, FC_HIST_GAP), 1);
+	assert_int_equal(fc_history_count(&h, ORIG, FC_HIST_ZWIN), 1);
+	assert_int_equal(fc_history_count(&h, RESP, FC_HIST_CSUM), 1);
+	assert_string_equal(fc_history_zeek(&h), "tttttTGWc");
+	/* Not a counted letter. */
+	assert_int_equal(fc_history_count(&h, ORIG, FC_HIST_ACK), 0);
+}
+
+/* S h T then flip: "ShT^"; flowscope letters change case; counters move. */
+static void
+test_history_flip(void **state)
+{
+	struct fc_history h;
+
+	(void)state;
+	fc_history_init(&h);
+	fc_history_seq(&h, ORIG, FC_HIST_SYN, 0);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_SYN, 0);
+	fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0);
+	fc_history_fs_packet(&h, RESP, FC_TCP_SYN | FC_TCP_ACK, 0);
+	fc_history_count(&h, ORIG, FC_HIST_RXMIT);
+	h.rst_seq[0] = 7;
+	fc_history_flip(&h);
+	assert_string_equal(fc_history_zeek(&h), "ShT^");
+	assert_string_equal(fc_history_fs(&h), "sS");
+	assert_int_equal(h.cnt[RESP][2], 1);
+	assert_int_equal(h.cnt[ORIG][2], 0);
+	assert_int_equal(h.rst_seq[1], 7);
+	/* Once-bits stay with the role, as in Zeek. */
+	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYN, 0), 0);
+	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_SYN, 0), 0);
+}
+
+/* H then retro flip: "^h"; the once-bits move with the endpoint. */
+static void
+test_history_flip_retro(void **state)
+{
+	struct fc_history h;
+
+	(void)state;
+	fc_history_init(&h);
+	fc_history_seq(&h, ORIG, FC_HIST_SYNACK, 0);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_SYN | FC_TCP_ACK, 0);
+	fc_history_flip_retro(&h);
+	assert_string_equal(fc_history_zeek(&h), "^h");
+	assert_string_equal(fc_history_fs(&h), "s");
+	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0), 0);
+	assert_int_equal(fc_history_once(&h, ORIG, FC_HIST_ACK), 1);
+	assert_string_equal(fc_history_zeek(&h), "^hA");
+
+	/* A full string loses its last letter to the '^'. */
+	fc_history_init(&h);
+	while (strlen(fc_history_zeek(&h)) < FC_HISTORY_ZEEK_LEN)
+		fc_history_add(&h, ORIG, FC_HIST_DATA);
+	fc_history_flip_retro(&h);
+	assert_int_equal(strlen(fc_history_zeek(&h)), FC_HISTORY_ZEEK_LEN);
+	assert_int_equal(fc_history_zeek(&h)[0], '^');
+	assert_int_equal(fc_history_zeek(&h)[1], 'd');
+	assert_true(h.flags & FC_HISTORY_F_TRUNC);
+}
+
+/* SYN, SYN-ACK, data each way, FIN each way: "SsDdFf" (flowscope's test). */
+static void
+test_history_fs_alphabet(void **state)
+{
+	struct fc_history h;
+
+	(void)state;
+	fc_history_init(&h);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_SYN, 0);
+	fc_history_fs_packet(&h, RESP, FC_TCP_SYN | FC_TCP_ACK, 0);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_ACK, 0);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_ACK | FC_TCP_PSH, 10);
+	fc_history_fs_packet(&h, RESP, FC_TCP_ACK | FC_TCP_PSH, 20);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_FIN | FC_TCP_ACK, 0);
+	fc_history_fs_packet(&h, RESP, FC_TCP_FIN | FC_TCP_ACK, 0);
+	assert_string_equal(fc_history_fs(&h), "SsDdFf");
+	/* Fixed order S F R D inside one packet, no suppression. */
+	fc_history_fs_packet(&h, RESP,
+			     FC_TCP_SYN | FC_TCP_FIN | FC_TCP_RST, 1);
+	assert_string_equal(fc_history_fs(&h), "SsDdFfsfrd");
+	/* Nothing for an empty ACK. */
+	fc_history_fs_packet(&h, ORIG, FC_TCP_ACK, 0);
+	assert_string_equal(fc_history_fs(&h), "SsDdFfsfrd");
+}
+
+/* 20 data packets: 16 letters kept, the rest dropped and flagged. */
+static void
+test_history_fs_truncation(void **state)
+{
+	struct fc_history h;
+	unsigned int i;
+
+	(void)state;
+	fc_history_init(&h);
+	for (i = 0; i < 20; i++)
+		fc_history_fs_packet(&h, i & 1, FC_TCP_ACK, 100);
+	assert_string_equal(fc_history_fs(&h), "DdDdDdDdDdDdDdDd");
+	assert_int_equal(strlen(fc_history_fs(&h)), FC_HISTORY_FS_LEN);
+	assert_true(h.flags & FC_HISTORY_F_FS_TRUNC);
+	assert_false(h.flags & FC_HISTORY_F_TRUNC);
+	/* The Zeek string is untouched. */
+	assert_string_equal(fc_history_zeek(&h), "");
+}
+
+/* More than 23 Zeek letters: the string stays 23 long and NUL-terminated. */
+static void
+test_history_zeek_truncation(void **state)
+{
+	struct fc_history h;
+	unsigned int i;
+
+	(void)state;
+	fc_history_init(&h);
+	for (i = 0; i < 40; i++)
+		fc_history_add(&h, i & 1, FC_HIST_FLIP);
+	assert_int_equal(strlen(fc_history_zeek(&h)), FC_HISTORY_ZEEK_LEN);
+	assert_true(h.flags & FC_HISTORY_F_TRUNC);
+	assert_int_equal(h.zeek[FC_HISTORY_ZEEK_LEN], '\0');
+	/* Out-of-range letters are ignored. */
+	fc_history_add(&h, 0, FC_HIST_MAX);
+	assert_int_equal(fc_history_once(&h, 0, FC_HIST_MAX), 0);
+	assert_int_equal(fc_history_count(&h, 0, FC_HIST_MAX), 0);
+}
+
+/* The X-macro table: Zeek's alphabet, distinct letters, descriptions. */
+static void
+test_history_letter_table(void **state)
+{
+	static const char alphabet[] = "SHADFRICGTWQ^";
+	unsigned int i, j;
+
+	(void)state;
+	assert_int_equal(FC_HIST_MAX, 13);
+	for (i = 0; i < FC_HIST_MAX; i++) {
+		assert_non_null(strchr(alphabet, fc_history_letter_char(i)));
+		assert_string_not_equal(fc_history_letter_desc(i), "?");
+		for (j = i + 1; j < FC_HIST_MAX; j++)
+			assert_int_not_equal(fc_history_letter_char(i),
+					     fc_history_letter_char(j));
+	}
+	assert_int_equal(fc_history_letter_char(FC_HIST_MAX), '?');
+	assert_string_equal(fc_history_letter_desc(FC_HIST_MAX), "?");
+	assert_int_equal(fc_history_letter_char(FC_HIST_SYNACK), 'H');
+	assert_int_equal(fc_history_letter_char(FC_HIST_RXMIT), 'T');
+}
+
+/* UDP use by the tracker: D d, then a creation flip: "^Dd" style. */
+static void
+test_history_udp(void **state)
+{
+	struct fc_history h;
+
+	(void)state;
+	fc_history_init(&h);
+	fc_history_flip(&h);
+	fc_history_once(&h, RESP, FC_HIST_DATA);
+	fc_history_once(&h, RESP, FC_HIST_DATA);
+	assert_string_equal(fc_history_zeek(&h), "^d");
+	fc_history_once(&h, ORIG, FC_HIST_DATA);
+	assert_string_equal(fc_history_zeek(&h), "^dD");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_history_init_empty),
+		cmocka_unit_test(test_history_once_per_direction),
+		cmocka_unit_test(test_history_seq_repeat_rule),
+		cmocka_unit_test(test_history_log_counts),
+		cmocka_unit_test(test_history_flip),
+		cmocka_unit_test(test_history_flip_retro),
+		cmocka_unit_test(test_history_fs_alphabet),
+		cmocka_unit_test(test_history_fs_truncation),
+		cmocka_unit_test(test_history_zeek_truncation),
+		cmocka_unit_test(test_history_letter_table),
+		cmocka_unit_test(test_history_udp),
+	};
+
+	return cmocka_run_group_tests(tests, fctest_eal_setup,
+				      fctest_eal_teardown);
+}

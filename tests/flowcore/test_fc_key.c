@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of fc_key: canonical ordering, directions, modes, options,
+ * ICMP port mapping, address formatting and hashing. Layers are filled by
+ * hand so each test states exactly what the key sees.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <fc_key.h>
+
+#include "eal.h"
+
+/* A decoded single-layer frame: src:sport -> dst:dport over proto. */
+static void
+meta_v4(struct fc_pkt_meta *m, const char *src, uint16_t sport,
+	const char *dst, uint16_t dport, uint8_t proto)
+{
+	memset(m, 0, sizeof(*m));
+	m->status = FC_PKT_OK;
+	m->n_layers = 1;
+	m->layer[0].ip_version = 4;
+	m->layer[0].proto = proto;
+	m->layer[0].has_l4 = 1;
+	m->layer[0].sport = sport;
+	m->layer[0].dport = dport;
+	inet_pton(AF_INET, src, m->layer[0].src);
+	inet_pton(AF_INET, dst, m->layer[0].dst);
+}
+
+static void
+meta_v6(struct fc_pkt_meta *m, const char *src, uint16_t sport,
+	const char *dst, uint16_t dport, uint8_t proto)
+{
+	memset(m, 0, sizeof(*m));
+	m->status = FC_PKT_OK;
+	m->n_layers = 1;
+	m->layer[0].ip_version = 6;
+	m->layer[0].proto = proto;
+	m->layer[0].has_l4 = 1;
+	m->layer[0].sport = sport;
+	m->layer[0].dport = dport;
+	inet_pton(AF_INET6, src, m->layer[0].src);
+	inet_pton(AF_INET6, dst, m->layer[0].dst);
+}
+
+/* Both directions of a TCP connection give one key, opposite dirs. */
+static void
+test_key_5tuple_both_directions_one_key(void **state)
+{
+	struct fc_key_params p = { .mode = FC_KEY_5TUPLE };
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t da, db;
+
+	(void)state;
+	meta_v4(&m, "10.0.0.2", 40000, "10.0.0.1", 80, IPPROTO_TCP);
+	assert_int_equal(fc_key_make(&p, &m, 0, &a, &da), 0);
+	meta_v4(&m, "10.0.0.1", 80, "10.0.0.2", 40000, IPPROTO_TCP);
+	assert_int_equal(fc_key_make(&p, &m, 0, &b, &db), 0);
+	assert_true(fc_key_equal(&a, &b));
+	assert_int_equal(fc_key_hash(&a), fc_key_hash(&b));
+	assert_int_not_equal(da, db);
+	/* lower address first */
+	assert_int_equal(a.addr[0][3], 1);
+	assert_int_equal(a.port[0], 80);
+	assert_int_equal(da, FC_DIR_REV);
+}
+
+/* Same addresses, ports decide the order. */
+static void
+test_key_5tuple_same_host_ports_order(void **state)
+{
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t da, db;
+
+	(void)state;
+	meta_v4(&m, "127.0.0.1", 5000, "127.0.0.1", 4000, IPPROTO_UDP);
+	assert_int_equal(fc_key_make(NULL, &m, 0, &a, &da), 0);
+	meta_v4(&m, "127.0.0.1", 4000, "127.0.0.1", 5000, IPPROTO_UDP);
+	assert_int_equal(fc_key_make(NULL, &m, 0, &b, &db), 0);
+	assert_true(fc_key_equal(&a, &b));
+	assert_int_equal(a.port[0], 4000);
+	assert_int_equal(da, FC_DIR_REV);
+	assert_int_equal(db, FC_DIR_FWD);
+}
+
+/* Directional mode: the two directions are two keys, both forward. */
+static void
+test_key_5tuple_uni_two_keys(void **state)
+{
+	struct fc_key_params p = { .mode = FC_KEY_5TUPLE_UNI };
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t da, db;
+
+	(void)state;
+	meta_v4(&m, "10.0.0.2", 40000, "10.0.0.1", 80, IPPROTO_TCP);
+	fc_key_make(&p, &m, 0, &a, &da);
+	meta_v4(&m, "10.0.0.1", 80, "10.0.0.2", 40000, IPPROTO_TCP);
+	fc_key_make(&p, &m, 0, &b, &db);
+	assert_false(fc_key_equal(&a, &b));
+	assert_int_equal(da, FC_DIR_FWD);
+	assert_int_equal(db, FC_DIR_FWD);
+}
+
+/* IP pair: ports and protocol do not matter. */
+static void
+test_key_ip_pair_ignores_ports_and_proto(void **state)
+{
+	struct fc_key_params p = { .mode = FC_KEY_IP_PAIR };
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t d;
+
+	(void)state;
+	meta_v4(&m, "10.0.0.2", 1, "10.0.0.1", 2, IPPROTO_TCP);
+	fc_key_make(&p, &m, 0, &a, &d);
+	meta_v4(&m, "10.0.0.1", 53, "10.0.0.2", 9, IPPROTO_UDP);
+	fc_key_make(&p, &m, 0, &b, &d);
+	assert_true(fc_key_equal(&a, &b));
+	assert_int_equal(a.proto, 0);
+}
+
+/* MAC pair keys L2-only frames too. */
+static void
+test_key_mac_pair_l2_only_frame(void **state)
+{
+	struct fc_key_params p = { .mode = FC_KEY_MAC_PAIR };
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t da, db;
+	static const uint8_t x[6] = {2, 0, 0, 0, 0, 1}, y[6] = {2, 0, 0, 0, 0, 2};
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.status = FC_PKT_L2_ONLY;
+	memcpy(m.src_mac, y, 6);
+	memcpy(m.dst_mac, x, 6);
+	assert_int_equal(fc_key_make(&p, &m, 0, &a, &da), 0);
+	memcpy(m.src_mac, x, 6);
+	memcpy(m.dst_mac, y, 6);
+	assert_int_equal(fc_key_make(&p, &m, 0, &b, &db), 0);
+	assert_true(fc_key_equal(&a, &b));
+	assert_int_equal(a.family, FC_KEY_FAMILY_MAC);
+	assert_int_not_equal(da, db);
+}
+
+/* An L2-only frame has no IP key; a missing layer is refused. */
+static void
+test_key_ip_mode_refuses_l2_only_and_bad_layer(void **state)
+{
+	struct fc_pkt_meta m;
+	struct fc_flow_key k;
+	uint8_t d;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.status = FC_PKT_L2_ONLY;
+	assert_int_equal(fc_key_make(NULL, &m, 0, &k, &d), -EINVAL);
+	meta_v4(&m, "1.1.1.1", 1, "2.2.2.2", 2, IPPROTO_UDP);
+	assert_int_equal(fc_key_make(NULL, &m, 1, &k, &d), -EINVAL);
+	m.status = FC_PKT_E_TRUNC_IP;
+	assert_int_equal(fc_key_make(NULL, &m, 0, &k, &d), -EINVAL);
+}
+
+/* VLAN in the key only when asked. */
+static void
+test_key_vlan_flag(void **state)
+{
+	struct fc_key_params plain = { 0 }, vlan = { .flags = FC_KEY_F_VLAN };
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t d;
+
+	(void)state;
+	meta_v4(&m, "10.0.0.1", 1, "10.0.0.2", 2, IPPROTO_UDP);
+	m.vlan_outer = 100;
+	fc_key_make(&plain, &m, 0, &a, &d);
+	assert_int_equal(a.vlan, 0);
+	fc_key_make(&vlan, &m, 0, &b, &d);
+	assert_int_equal(b.vlan, 100);
+	assert_false(fc_key_equal(&a, &b));
+}
+
+/* Tunnel id in inner keys only when asked; the outer layer never has one. */
+static void
+test_key_tunnel_id_flag(void **state)
+{
+	struct fc_key_params tid = { .flags = FC_KEY_F_TUNNEL_ID };
+	struct fc_pkt_meta m;
+	struct fc_flow_key k;
+	uint8_t d;
+
+	(void)state;
+	meta_v4(&m, "10.0.0.1", 1, "10.0.0.2", 2, IPPROTO_UDP);
+	m.layer[0].tunnel = FC_TUN_VXLAN;
+	m.layer[0].tunnel_id = 42;
+	fc_key_make(NULL, &m, 0, &k, &d);
+	assert_int_equal(k.tunnel_id, 0);
+	fc_key_make(&tid, &m, 0, &k, &d);
+	assert_int_equal(k.tunnel_id, 42);
+}
+
+/* The IPv6 flow label never splits a biflow. */
+static void
+test_key_ipv6_flow_label_does_not_split(void **state)
+{
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t d;
+
+	(void)state;
+	meta_v6(&m, "2001:db8::1", 1000, "2001:db8::2", 443, IPPROTO_TCP);
+	m.layer[0].flow_label = 0x12345;
+	fc_key_make(NULL, &m, 0, &a, &d);
+	meta_v6(&m, "2001:db8::2", 443, "2001:db8::1", 1000, IPPROTO_TCP);
+	m.layer[0].flow_label = 0xabcde;
+	fc_key_make(NULL, &m, 0, &b, &d);
+	assert_true(fc_key_equal(&a, &b));
+	assert_int_equal(a.family, FC_KEY_FAMILY_V6);
+}
+
+/* Echo request and reply share a flow with Zeek's ports 8/0. */
+static void
+test_key_icmp_echo_request_reply_one_flow(void **state)
+{
+	struct fc_pkt_meta m;
+	struct fc_flow_key a, b;
+	uint8_t da, db;
+	uint16_t sp, dp;
+
+	(void)state;
+	meta_v4(&m, "10.0.0.1", 0, "10.0.0.2", 0, IPPROTO_ICMP);
+	m.layer[0].icmp_type = 8;
+	fc_key_make(NULL, &m, 0, &a, &da);
+	meta_v4(&m, "10.0.0.2", 0, "10.0.0.1", 0, IPPROTO_ICMP);
+	m.layer[0].icmp_type = 0;
+	fc_key_make(NULL, &m, 0, &b, &db);
+	assert_true(fc_key_equal(&a, &b));
+	assert_int_not_equal(da, db);
+	assert_int_equal(fc_key_icmp_ports(IPPROTO_ICMP, 3, 3, &sp, &dp), 0);
+	assert_int_equal(sp, 3);
+	assert_int_equal(dp, 3);
+	assert_int_equal(fc_key_icmp_ports(IPPROTO_ICMPV6, 135, 0, &sp, &dp), 1);
+	assert_int_equal(dp, 136);
+}
+
+/* Later fragments carry no ports. */
+static void
+test_key_later_fragment_has_no_ports(void **state)
+{
+	struct fc_pkt_meta m;
+	struct fc_flow_key k;
+	uint8_t d;
+
+	(void)state;
+	meta_v4(&m, "10.0.0.1", 0, "10.0.0.2", 0, IPPROTO_UDP);
+	m.layer[0].has_l4 = 0;
+	m.layer[0].frag = FC_FRAG_LATER;
+	assert_int_equal(fc_key_make(NULL, &m, 0, &k, &d), 0);
+	assert_int_equal(k.port[0], 0);
+	assert_int_equal(k.port[1], 0);
+	assert_int_equal(k.proto, IPPROTO_UDP);
+}
+
+/* Padding stays zero whatever was in the key before. */
+static void
+test_key_zero_padded(void **state)
+{
+	struct fc_pkt_meta m;
+	struct fc_flow_key k;
+	uint8_t d;
+	unsigned int i;
+
+	(void)state;
+	memset(&k, 0xa5, sizeof(k));
+	meta_v4(&m, "10.0.0.1", 1, "10.0.0.2", 2, IPPROTO_UDP);
+	fc_key_make(NULL, &m, 0, &k, &d);
+	for (i = 4; i < 16; i++) {
+		assert_int_equal(k.addr[0][i], 0);
+		assert_int_equal(k.addr[1][i], 0);
+	}
+	for (i = 0; i < sizeof(k.pad); i++)
+		assert_int_equal(k.pad[i], 0);
+}
+
+/* Text forms: dotted quad, RFC 5952, MAC; mode names round-trip. */
+static void
+test_key_addr_str_and_mode_names(void **state)
+{
+	struct fc_pkt_meta m;
+	struct fc_flow_key k;
+	char buf[64];
+	uint8_t d;
+	unsigned int i;
+
+	(void)state;
+	meta_v6(&m, "2001:0db8:0000:0000:0001:0000:0000:0001", 1,
+		"2001:db8::2", 2, IPPROTO_UDP);
+	fc_key_make(NULL, &m, 0, &k, &d);
+	fc_key_addr_str(&k, 1, buf, sizeof(buf)); /* ::2 sorts first */
+	assert_string_equal(buf, "2001:db8::1:0:0:1");
+	meta_v4(&m, "192.0.2.1", 1, "192.0.2.200", 2, IPPROTO_UDP);
+	fc_key_make(NULL, &m, 0, &k, &d);
+	fc_key_addr_str(&k, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "192.0.2.200");
+	assert_int_equal(fc_key_addr_str(&k, 1, buf, 4), 3);
+	assert_string_equal(buf, "192");
+	for (i = 0; i < FC_KEY_MODE_MAX; i++)
+		assert_int_equal(fc_key_parse_mode(fc_key_mode_name(i)), (int)i);
+	assert_int_equal(fc_key_parse_mode("6tuple"), -EINVAL);
+	assert_string_equal(fc_key_mode_name(99), "?");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_5tuple_both_directions_one_key),
+		cmocka_unit_test(test_key_5tuple_same_host_ports_order),
+		cmocka_unit_test(test_key_5tuple_uni_two_keys),
+		cmocka_unit_test(test_key_ip_pair_ignores_ports_and_proto),
+		cmocka_unit_test(test_key_mac_pair_l2_only_frame),
+		cmocka_unit_test(test_key_ip_mode_refuses_l2_only_and_bad_layer),
+		cmocka_unit_test(test_key_vlan_flag),
+		cmocka_unit_test(test_key_tunnel_id_flag),
+		cmocka_unit_test(test_key_ipv6_flow_label_does_not_split),
+		cmocka_unit_test(test_key_icmp_echo_request_reply_one_flow),
+		cmocka_unit_test(test_key_later_fragment_has_no_ports),
+		cmocka_unit_test(test_key_zero_padded),
+		cmocka_unit_test(test_key_addr_str_and_mode_names),
+	};
+
+	return cmocka_run_group_tests(tests, fctest_eal_setup,
+				      fctest_eal_teardown);
+}

@@ -1,0 +1,337 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Golden tests: run `flowscope --pcap` over the shared corpus and compare.
+
+    golden.py decode FLOWSCOPE SHARED   every pcap runs clean, counters add up
+    golden.py conv   FLOWSCOPE SHARED   per-direction counts == tshark's
+    golden.py zeek   FLOWSCOPE SHARED   history / conn_state == Zeek's
+
+SHARED is the corpus directory (pcaps/, groundtruth/). Exclusions and known
+differences live next to this file (conv-exclusions.tsv, zeek-expect.tsv),
+one line each with the reason, so every difference is reviewed.
+"""
+import concurrent.futures
+import csv
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_tsv(path):
+    with open(path, newline="") as f:
+        rows = [r for r in csv.reader(f, delimiter="\t")]
+    rows = [r for r in rows if r and not r[0].startswith("#")]
+    if not rows:
+        return []
+    head = rows[0]
+    return [dict(zip(head, r)) for r in rows[1:]]
+
+
+def read_expect(name):
+    """Rows of a reviewed expectation file (comments start with #)."""
+    path = os.path.join(HERE, name)
+    return read_tsv(path) if os.path.exists(path) else []
+
+
+def manifest(shared):
+    return read_tsv(os.path.join(shared, "pcaps", "MANIFEST.tsv"))
+
+
+def run_flowscope(flowscope, pcap, extra=()):
+    """Run flowscope on one pcap; return (returncode, events, stderr)."""
+    cmd = [flowscope, "--pcap", pcap] + list(extra)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=300)
+    events = []
+    bad = []
+    for line in p.stdout.decode("utf-8", "replace").splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            bad.append(line)
+    if bad:
+        return (p.returncode or 99, events,
+                p.stderr.decode() + "\nnot JSON: %r" % bad[:3])
+    return p.returncode, events, p.stderr.decode("utf-8", "replace")
+
+
+def run_all(flowscope, shared, extra=()):
+    """Run every manifest pcap (2 at a time); dict name -> (rc, events, err)."""
+    names = [m["file"] for m in manifest(shared)]
+    out = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        futs = {ex.submit(run_flowscope, flowscope,
+                          os.path.join(shared, "pcaps", n), extra): n
+                for n in names}
+        for fut in concurrent.futures.as_completed(futs):
+            out[futs[fut]] = fut.result()
+    return out
+
+
+def final_stats(events):
+    st = [e for e in events if e.get("type") == "stats" and e.get("final")]
+    return st[-1] if st else None
+
+
+class Report:
+    def __init__(self, name):
+        self.name = name
+        self.ok = 0
+        self.fail = 0
+
+    def check(self, cond, what):
+        if cond:
+            self.ok += 1
+        else:
+            self.fail += 1
+            print("FAIL %s: %s" % (self.name, what))
+
+    def done(self):
+        print("%s: %d passed, %d failed" % (self.name, self.ok, self.fail))
+        return 0 if self.fail == 0 else 1
+
+
+def cmd_decode(flowscope, shared):
+    """Every pcap: exit 0, no crash, frames == manifest, counters add up."""
+    rep = Report("golden-decode")
+    man = {m["file"]: m for m in manifest(shared)}
+    results = run_all(flowscope, shared)
+    for name in sorted(results):
+        rc, events, err = results[name]
+        rep.check(rc == 0, "%s: exit %d: %s" % (name, rc, err.strip()[-300:]))
+        st = final_stats(events)
+        rep.check(st is not None, "%s: no final stats" % name)
+        if st is None:
+            continue
+        d = st["decode"]
+        want = int(man[name]["packets"])
+        rep.check(st["rx"]["frames"] == want,
+                  "%s: rx.frames %d != %d packets in the file"
+                  % (name, st["rx"]["frames"], want))
+        rep.check(d["frames"] == st["rx"]["frames"],
+                  "%s: decode.frames %d != rx.frames %d"
+                  % (name, d["frames"], st["rx"]["frames"]))
+        rep.check(d["decoded"] + d["undecodable"] == d["frames"],
+                  "%s: decoded %d + undecodable %d != frames %d"
+                  % (name, d["decoded"], d["undecodable"], d["frames"]))
+        rep.check(sum(d["reasons"].values()) == d["undecodable"],
+                  "%s: reasons %r do not sum to undecodable %d"
+                  % (name, d["reasons"], d["undecodable"]))
+        f = st["flows"]
+        rep.check(f["created"] == f["ended"] + f["active"],
+                  "%s: flows created %d != ended %d + active %d"
+                  % (name, f["created"], f["ended"], f["active"]))
+        rep.check(f["active"] == 0, "%s: %d flows still active at exit"
+                  % (name, f["active"]))
+        ev = st["events"]
+        rep.check(ev["produced"] == ev["exported"] + ev["dropped"],
+                  "%s: events produced %d != exported %d + dropped %d"
+                  % (name, ev["produced"], ev["exported"], ev["dropped"]))
+        n_ev = len([e for e in events if e.get("type") != "stats"])
+        rep.check(n_ev == ev["exported"],
+                  "%s: %d event lines but stats says %d exported"
+                  % (name, n_ev, ev["exported"]))
+        starts = len([e for e in events if e["type"] == "flow_start"])
+        ends = len([e for e in events if e["type"] == "flow_end"])
+        rep.check(starts == ends == f["created"],
+                  "%s: flow_start %d / flow_end %d / created %d"
+                  % (name, starts, ends, f["created"]))
+    return rep.done()
+
+
+def norm_addr(a):
+    try:
+        return str(ipaddress.ip_address(a))
+    except ValueError:
+        return a
+
+
+def tuple_key(proto, h1, p1, h2, p2):
+    """Unordered endpoint pair + proto."""
+    e1 = (norm_addr(h1), int(p1))
+    e2 = (norm_addr(h2), int(p2))
+    return (proto,) + (tuple(sorted([e1, e2])))
+
+
+def flow_ends(events):
+    return [e for e in events if e.get("type") == "flow_end"]
+
+
+def our_conv(events):
+    """Aggregate flow_end per unordered 5-tuple and per sending endpoint."""
+    agg = {}
+    for e in flow_ends(events):
+        if e["proto"] not in ("tcp", "udp"):
+            continue
+        k = tuple_key(e["proto"], e["orig_h"], e["orig_p"], e["resp_h"],
+                      e["resp_p"])
+        d = agg.setdefault(k, {})
+        for side, h, p in (("orig", e["orig_h"], e["orig_p"]),
+                           ("resp", e["resp_h"], e["resp_p"])):
+            ep = (norm_addr(h), int(p))
+            v = d.setdefault(ep, [0, 0, 0, 0])
+            v[0] += e[side + "_pkts"]
+            v[1] += e[side + "_bytes"]
+            v[2] += e[side + "_ip_bytes"]
+            v[3] += e[side + "_payload_bytes"]
+    return agg
+
+
+def tshark_conv(shared):
+    rows = read_tsv(os.path.join(shared, "groundtruth", "tshark-conv-exact.tsv"))
+    per = {}
+    for r in rows:
+        k = tuple_key(r["proto"], r["a_addr"], r["a_port"], r["b_addr"],
+                      r["b_port"])
+        d = per.setdefault(r["pcap"], {}).setdefault(k, {})
+        for src, pre in (((norm_addr(r["a_addr"]), int(r["a_port"])), "a_to_b"),
+                         ((norm_addr(r["b_addr"]), int(r["b_port"])), "b_to_a")):
+            v = d.setdefault(src, [0, 0, 0, 0])
+            v[0] += int(r[pre + "_frames"])
+            v[1] += int(r[pre + "_frame_bytes"])
+            v[2] += int(r[pre + "_ip_bytes"])
+            v[3] += int(r[pre + "_l4_payload_bytes"])
+    return per
+
+
+def excluded(excl, pcap, key):
+    for x in excl:
+        if x["pcap"] != pcap:
+            continue
+        if x["conversation"] == "*":
+            return x["reason"]
+        if x["conversation"] == "%s %s:%d %s:%d" % (key[0], key[1][0], key[1][1],
+                                                     key[2][0], key[2][1]):
+            return x["reason"]
+    return None
+
+
+def cmd_conv(flowscope, shared):
+    """Per-direction packets, frame, IP and payload bytes equal tshark's."""
+    rep = Report("golden-conv")
+    excl = read_expect("conv-exclusions.tsv")
+    used = set()
+    truth = tshark_conv(shared)
+    results = run_all(flowscope, shared)
+    n_cmp = n_excl = 0
+    for pcap in sorted(truth):
+        rc, events, err = results[pcap]
+        ours = our_conv(events)
+        for key, sides in sorted(truth[pcap].items()):
+            why = excluded(excl, pcap, key)
+            if why is not None:
+                n_excl += 1
+                used.add(pcap)
+                continue
+            n_cmp += 1
+            mine = ours.get(key)
+            if mine is None:
+                rep.check(False, "%s %s: no flow" % (pcap, key))
+                continue
+            for ep, want in sides.items():
+                got = mine.get(ep, [0, 0, 0, 0])
+                rep.check(got == want,
+                          "%s %s from %s: ours pkts/bytes/ip/payload %s, "
+                          "tshark %s" % (pcap, key, ep, got, want))
+    for x in excl:
+        rep.check(x["pcap"] in used or x["pcap"] not in truth,
+                  "stale exclusion %s %s" % (x["pcap"], x["conversation"]))
+    print("golden-conv: %d conversations compared, %d excluded (%s)"
+          % (n_cmp, n_excl, "conv-exclusions.tsv"))
+    return rep.done()
+
+
+def zeek_rows(shared):
+    """pcap -> list of conn rows from every Zeek conn log of the corpus."""
+    out = {}
+    gt = os.path.join(shared, "groundtruth")
+    for f in sorted(os.listdir(gt)):
+        if not (f.endswith(".zeek.conn.tsv") or f.endswith(".zeek.conn-size.tsv")):
+            continue
+        pcap = f.split(".zeek.")[0] + ".pcap"
+        rows = read_tsv(os.path.join(gt, f))
+        out.setdefault(pcap, []).extend(
+            r for r in rows if "history" in r and "id.orig_h" in r)
+    return out
+
+
+def cmd_zeek(flowscope, shared):
+    """history and conn_state equal Zeek's for >= 95% of connections, and
+    every difference is listed in zeek-expect.tsv with its reason."""
+    rep = Report("golden-zeek")
+    expect = {}
+    for x in read_expect("zeek-expect.tsv"):
+        expect[(x["pcap"], x["conn"])] = x
+    seen_expect = set()
+    results = run_all(flowscope, shared)
+    total = same = 0
+    for pcap, rows in sorted(zeek_rows(shared).items()):
+        rc, events, err = results[pcap]
+        mine = {}
+        for e in flow_ends(events):
+            k = tuple_key(e["proto"], e["orig_h"], e["orig_p"], e["resp_h"],
+                          e["resp_p"])
+            mine.setdefault(k, []).append(e)
+        for r in rows:
+            proto = r.get("proto", "tcp")
+            k = tuple_key(proto, r["id.orig_h"], r["id.orig_p"], r["id.resp_h"],
+                          r["id.resp_p"])
+            conn = "%s %s:%s %s:%s" % (proto, r["id.orig_h"], r["id.orig_p"],
+                                       r["id.resp_h"], r["id.resp_p"])
+            cands = mine.get(k, [])
+            want = (r["history"], r.get("conn_state", "-"))
+            got = None
+            # Several rows can share a 5-tuple (reuse after close): take the
+            # first of ours that matches, else the first unused one.
+            for c in cands:
+                h = c["history"] or "-"
+                if (h, c["conn_state"]) == want or want[1] == "-" and h == want[0]:
+                    got = c
+                    break
+            if got is None and cands:
+                got = cands[0]
+            if got is not None:
+                cands.remove(got)
+            total += 1
+            have = ((got["history"] or "-"), got["conn_state"]) if got else ("(none)", "(none)")
+            ok = have[0] == want[0] and (want[1] == "-" or have[1] == want[1])
+            if ok:
+                same += 1
+                continue
+            x = expect.get((pcap, conn))
+            seen_expect.add((pcap, conn))
+            rep.check(x is not None and x["ours"] == "%s %s" % have,
+                      "%s %s: ours %s %s, zeek %s %s%s"
+                      % (pcap, conn, have[0], have[1], want[0], want[1],
+                         "" if x is None else " (expected ours: %s)" % x["ours"]))
+    for k in expect:
+        rep.check(k in seen_expect, "stale expectation %s %s (now equal to Zeek)" % k)
+    pct = 100.0 * same / total if total else 100.0
+    print("golden-zeek: %d of %d Zeek connections equal (%.1f%%)" % (same, total, pct))
+    rep.check(pct >= 95.0, "only %.1f%% equal to Zeek (target 95%%)" % pct)
+    return rep.done()
+
+
+def main(argv):
+    if len(argv) != 4 or argv[1] not in COMMANDS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    flowscope, shared = argv[2], argv[3]
+    if not os.path.isdir(os.path.join(shared, "pcaps")):
+        print("golden: shared corpus not found at %s" % shared, file=sys.stderr)
+        return 2
+    return COMMANDS[argv[1]](flowscope, shared)
+
+
+COMMANDS = {
+    "decode": cmd_decode,
+    "conv": cmd_conv,
+    "zeek": cmd_zeek,
+}
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
