@@ -12,12 +12,13 @@
 # ldd in the build stage and mapped to packages with dpkg -S) plus the DPDK
 # plugins that EAL dlopens from /usr/lib/x86_64-linux-gnu/dpdk/pmds-23.0:
 # the vdev bus, the ring mempool driver and the pcap PMD for --pcap. For live
-# capture add PMDs, e.g.
-#   --build-arg DPDK_PMDS="librte-net-pcap23 librte-mempool-ring23 librte-net-af-packet23 librte-net-ixgbe23"
+# capture add PMDs (and run with the devices, hugepages and privileges they
+# need), e.g.
+#   --build-arg DPDK_PMDS="librte-bus-vdev23 librte-mempool-ring23 librte-net-pcap23 librte-net-af-packet23"
 ARG BASE=debian:bookworm-slim
 
 FROM ${BASE} AS build
-ENV DEBIAN_FRONTEND=noninteractive
+ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libdpdk-dev meson ninja-build pkg-config gcc libc6-dev \
@@ -37,7 +38,10 @@ RUN meson setup build -Dtests=disabled --buildtype=release \
 
 FROM ${BASE} AS runtime
 ARG DPDK_PMDS="librte-bus-vdev23 librte-mempool-ring23 librte-net-pcap23"
-ENV DEBIAN_FRONTEND=noninteractive
+ARG DEBIAN_FRONTEND=noninteractive
+LABEL org.opencontainers.image.title="flowscope-dpdk" \
+      org.opencontainers.image.description="DPDK 22.11 passive flow tracker (NDJSON events)" \
+      org.opencontainers.image.licenses="BSD-3-Clause"
 COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
     && apt-get install -y --no-install-recommends $(cat /tmp/runtime-packages) ${DPDK_PMDS} \

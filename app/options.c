@@ -33,6 +33,8 @@ enum {
 	OPT_TIMEOUT_TCP,
 	OPT_TIMEOUT_TCP_EMBRYONIC,
 	OPT_TIMEOUT_TCP_CLOSING,
+	OPT_TIMEOUT_TCP_CLOSED,
+	OPT_TIMEOUT_TCP_PARTIAL,
 	OPT_TIMEOUT_UDP,
 	OPT_TIMEOUT_OTHER,
 	OPT_PORT_TIMEOUT,
@@ -65,7 +67,7 @@ static const struct app_opt app_opts[] = {
 	  "make the tunnel id (VNI, TEID, GRE key) part of inner flow keys" },
 	{ {"decap", required_argument, NULL, OPT_DECAP}, "POLICY",
 	  "tunnel policy: both (default), outer, inner, none, or per kind "
-	  "KIND=POLICY[,...] with KIND gre|vxlan|gtpu|ipip" },
+	  "KIND=POLICY[,...] with KIND gre|vxlan|gtpu|ipip|teredo" },
 	{ {"vxlan-port", required_argument, NULL, OPT_VXLAN_PORT}, "PORT",
 	  "UDP port of VXLAN (default 4789)" },
 	{ {"gtpu-port", required_argument, NULL, OPT_GTPU_PORT}, "PORT",
@@ -78,13 +80,17 @@ static const struct app_opt app_opts[] = {
 	  "idle timeout of TCP flows not yet established, seconds (default 30)" },
 	{ {"timeout-tcp-closing", required_argument, NULL, OPT_TIMEOUT_TCP_CLOSING}, "S",
 	  "idle timeout of TCP flows after a FIN, seconds (default 30)" },
+	{ {"timeout-tcp-closed", required_argument, NULL, OPT_TIMEOUT_TCP_CLOSED}, "S",
+	  "linger of a closed or reset TCP flow for trailing packets, seconds (default 5)" },
+	{ {"timeout-tcp-partial", required_argument, NULL, OPT_TIMEOUT_TCP_PARTIAL}, "S",
+	  "idle timeout after an endpoint opens with FIN or RST, seconds (default 3)" },
 	{ {"timeout-udp", required_argument, NULL, OPT_TIMEOUT_UDP}, "S",
 	  "idle timeout of UDP flows, seconds (default 60)" },
 	{ {"timeout-other", required_argument, NULL, OPT_TIMEOUT_OTHER}, "S",
 	  "idle timeout of other flows (ICMP, SCTP, L2), seconds (default 30)" },
 	{ {"port-timeout", required_argument, NULL, OPT_PORT_TIMEOUT}, "P/PORT=S",
 	  "idle timeout for flows with PORT on either side, P = tcp|udp|sctp "
-	  "(repeatable, at most 16)" },
+	  "(repeatable, at most 16; udp/53=10 is the default for DNS)" },
 	{ {"memory", required_argument, NULL, OPT_MEMORY}, "MB",
 	  "DPDK heap for offline mode (default: sized from --max-flows)" },
 	{ {"stats-interval", required_argument, NULL, OPT_STATS_INTERVAL}, "S",
@@ -267,6 +273,14 @@ app_options_parse(struct app_options *o, int argc, char **argv)
 		case OPT_TIMEOUT_TCP_CLOSING:
 			rc = parse_uint("timeout-tcp-closing", optarg, 1, 65535, &v);
 			tp->timeout_tcp_closing = (uint16_t)v;
+			break;
+		case OPT_TIMEOUT_TCP_CLOSED:
+			rc = parse_uint("timeout-tcp-closed", optarg, 1, 65535, &v);
+			tp->timeout_tcp_closed = (uint16_t)v;
+			break;
+		case OPT_TIMEOUT_TCP_PARTIAL:
+			rc = parse_uint("timeout-tcp-partial", optarg, 1, 65535, &v);
+			tp->timeout_tcp_partial = (uint16_t)v;
 			break;
 		case OPT_TIMEOUT_UDP:
 			rc = parse_uint("timeout-udp", optarg, 1, 65535, &v);

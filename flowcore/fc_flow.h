@@ -32,6 +32,7 @@ extern "C" {
 #define FC_FLOW_F_ARMED     0x08 /**< filed on the timer wheel */
 #define FC_FLOW_F_CLOSED    0x10 /**< TCP closed or reset: lingering for trailing packets, evicted first */
 #define FC_FLOW_F_RST       0x20 /**< with FC_FLOW_F_CLOSED: it was a reset (end reason rst, else fin) */
+#define FC_FLOW_F_PARTIAL   0x40 /**< an endpoint's first packet was a FIN or RST (Zeek's partial close) */
 
 /** Hot per-flow state (one writer: the owning RX lcore). */
 struct fc_flow {

@@ -62,8 +62,8 @@ enum fc_history_kind {
 	X(FC_HIST_, DATA,   'D', FC_HIST_K_ONCE, 2, "packet with payload") \
 	X(FC_HIST_, FIN,    'F', FC_HIST_K_SEQ,  3, "FIN") \
 	X(FC_HIST_, RST,    'R', FC_HIST_K_SEQ,  4, "RST") \
-	X(FC_HIST_, INCONS, 'I', FC_HIST_K_ONCE, 5, "inconsistent flags (FIN and RST)") \
-	X(FC_HIST_, MULTI,  'Q', FC_HIST_K_ONCE, 6, "multi-flag (SYN with FIN or RST)") \
+	X(FC_HIST_, INCONS, 'I', FC_HIST_K_ONCE, 5, "inconsistent flags: FIN+RST") \
+	X(FC_HIST_, MULTI,  'Q', FC_HIST_K_ONCE, 6, "multi-flag: SYN+FIN, SYN+RST") \
 	X(FC_HIST_, CSUM,   'C', FC_HIST_K_LOG,  0, "bad checksum") \
 	X(FC_HIST_, GAP,    'G', FC_HIST_K_LOG,  1, "content gap") \
 	X(FC_HIST_, RXMIT,  'T', FC_HIST_K_LOG,  2, "retransmitted payload") \
@@ -80,7 +80,7 @@ enum fc_history_letter {
 #define FC_HISTORY_NCOUNT 4
 
 /** struct fc_history.flags bits. */
-#define FC_HISTORY_F_TRUNC    0x01 /**< a Zeek letter was dropped (string full) */
+#define FC_HISTORY_F_TRUNC    0x01 /**< a Zeek letter was dropped */
 #define FC_HISTORY_F_FS_TRUNC 0x02 /**< a flowscope letter was dropped */
 
 /**
@@ -96,12 +96,18 @@ struct fc_history {
 	char fs[FC_HISTORY_FS_LEN + 1];     /**< flowscope history, NUL-terminated */
 	uint8_t seen[2];     /**< once-bits (slot of ONCE/SEQ letters) per role */
 	uint8_t flags;       /**< FC_HISTORY_F_* */
-	uint16_t cnt[2][FC_HISTORY_NCOUNT]; /**< c g t w events per endpoint (saturate at 65535) */
-	uint16_t rst_seq[2]; /**< low 16 bits of the relative sequence number of each endpoint's last RST (Zeek's repeat rule) */
+	/** c g t w events per endpoint (saturating at 65535) */
+	uint16_t cnt[2][FC_HISTORY_NCOUNT];
+	/** low 16 bits of the relative sequence of each endpoint's last RST */
+	uint16_t rst_seq[2];
 };
 static_assert(sizeof(struct fc_history) == 64, "history is one cache line");
 
-/** Empty both strings and all counters. Cannot fail. */
+/**
+ * Empty both strings and all counters. Cannot fail.
+ *
+ * @param[out] h  history to initialise
+ */
 void fc_history_init(struct fc_history *h);
 
 /**
@@ -135,12 +141,21 @@ int fc_history_seq(struct fc_history *h, unsigned int side,
  * letter is appended when the endpoint's count reaches 1, 10, 100, 1000
  * or 10000; counts saturate at 65535.
  *
+ * @param[in,out] h     history
+ * @param[in]     side  0 = originator, 1 = responder
+ * @param[in]     l     FC_HIST_CSUM, GAP, RXMIT or ZWIN
  * @return 1 if a letter was appended (or would have been, when full).
  */
 int fc_history_count(struct fc_history *h, unsigned int side,
 		     enum fc_history_letter l);
 
-/** Append a letter unconditionally (case from side; '^' has none). */
+/**
+ * Append a letter unconditionally (case from side; '^' has none).
+ *
+ * @param[in,out] h     history
+ * @param[in]     side  0 = originator, 1 = responder
+ * @param[in]     l     letter; out-of-range values are ignored
+ */
 void fc_history_add(struct fc_history *h, unsigned int side,
 		    enum fc_history_letter l);
 
@@ -148,8 +163,10 @@ void fc_history_add(struct fc_history *h, unsigned int side,
  * Append the flowscope letters of one packet: S if SYN, F if FIN, R if
  * RST, D if payload_len > 0, in that order, upper case for side 0.
  *
- * @param[in] tcp_flags    FC_TCP_* bits of the packet (0 for non-TCP)
- * @param[in] payload_len  L4 payload length per the headers
+ * @param[in,out] h            history
+ * @param[in]     side         0 = originator, 1 = responder
+ * @param[in]     tcp_flags    FC_TCP_* bits of the packet (0 for non-TCP)
+ * @param[in]     payload_len  L4 payload length per the headers
  */
 void fc_history_fs_packet(struct fc_history *h, unsigned int side,
 			  uint8_t tcp_flags, uint32_t payload_len);
@@ -159,6 +176,8 @@ void fc_history_fs_packet(struct fc_history *h, unsigned int side,
  * per-endpoint counters with their endpoints, and swap the case of the
  * flowscope letters so that upper case stays the originator. Zeek's
  * letters recorded so far keep their case.
+ *
+ * @param[in,out] h  history
  */
 void fc_history_flip(struct fc_history *h);
 
@@ -167,13 +186,26 @@ void fc_history_flip(struct fc_history *h);
  * before the first packet (Zeek's flip of a flow that began with a
  * SYN-ACK, on its next ACK or data packet): the Zeek string becomes
  * '^' followed by the case-swapped old string, and the once-bits move too.
+ * A full string drops its last letter to make room.
+ *
+ * @param[in,out] h  history
  */
 void fc_history_flip_retro(struct fc_history *h);
 
-/** Zeek history, NUL-terminated, pointing into h. */
+/**
+ * Zeek history string.
+ *
+ * @param[in] h  history
+ * @return NUL-terminated string inside h (valid while h is unchanged).
+ */
 const char *fc_history_zeek(const struct fc_history *h);
 
-/** flowscope history, NUL-terminated, pointing into h. */
+/**
+ * flowscope history string.
+ *
+ * @param[in] h  history
+ * @return NUL-terminated string inside h (valid while h is unchanged).
+ */
 const char *fc_history_fs(const struct fc_history *h);
 
 /** Originator (upper-case) character of a letter; '?' if out of range. */

@@ -568,7 +568,8 @@ fc_tun_kind(const struct fc_pkt_layer *l, const struct fc_pkt_params *prm)
 			return FC_TUN_VXLAN;
 		if (l->sport == gt)
 			return FC_TUN_GTPU;
-		return FC_TUN_NONE;
+		/* Teredo is recognised by content on any port, as Zeek does. */
+		return FC_TUN_TEREDO;
 	default:
 		return FC_TUN_NONE;
 	}
@@ -678,6 +679,39 @@ fc_tun_gtpu(const uint8_t *f, uint32_t off, uint32_t lim, struct fc_tun *t)
 	return FC_TUN_RES_OK;
 }
 
+/**
+ * Recognise Teredo (RFC 4380 5.1.1) in any UDP payload (relays and
+ * clients talk on arbitrary ports; only the server uses 3544), like
+ * Zeek's content-based detection: an optional authentication indicator
+ * (type 0x0001: id and auth lengths, id, auth value, 8-byte nonce,
+ * confirmation byte), an optional origin indication (type 0x0000, 8
+ * bytes), then an IPv6 packet. There is no magic number, so the IPv6
+ * header must be a real one: version 6 and a payload length that fills
+ * the UDP payload exactly. Anything else stays plain UDP; the test costs
+ * a few byte compares per UDP packet and `teredo=none` turns it off.
+ */
+static enum fc_tun_res
+fc_tun_teredo(const uint8_t *f, uint32_t lim, const struct fc_pkt_layer *l,
+	      struct fc_tun *t)
+{
+	uint32_t off = l->payload_off;
+	uint32_t end = (uint32_t)l->payload_off + l->payload_len;
+
+	if (end > lim)
+		end = lim;
+	if (fc_fits(off, 4, end) && f[off] == 0 && f[off + 1] == 1)
+		off += 4 + (uint32_t)f[off + 2] + f[off + 3] + 9;
+	if (fc_fits(off, 8, end) && f[off] == 0 && f[off + 1] == 0)
+		off += 8;
+	if (!fc_fits(off, 40, end) || (f[off] >> 4) != 6 ||
+	    off + 40 + fc_be16(f + off + 4) !=
+	    (uint32_t)l->payload_off + l->payload_len)
+		return FC_TUN_RES_INVALID;
+	t->off = off;
+	t->inner = FC_INNER_IP6;
+	return FC_TUN_RES_OK;
+}
+
 /** Parse the tunnel header of the given kind in layer l's payload. */
 static enum fc_tun_res
 fc_tun_parse(const uint8_t *f, uint32_t lim, const struct fc_pkt_layer *l,
@@ -691,6 +725,8 @@ fc_tun_parse(const uint8_t *f, uint32_t lim, const struct fc_pkt_layer *l,
 		return fc_tun_vxlan(f, l->payload_off, lim, t);
 	case FC_TUN_GTPU:
 		return fc_tun_gtpu(f, l->payload_off, lim, t);
+	case FC_TUN_TEREDO:
+		return fc_tun_teredo(f, lim, l, t);
 	default: /* FC_TUN_IPIP: the payload is the inner IP header */
 		t->off = l->payload_off;
 		t->inner = l->proto == FC_IPPROTO_IPIP ?

@@ -8,7 +8,7 @@
  * fc_pkt_decode() walks Ethernet II, 802.1Q/802.1ad/QinQ tags, MPLS label
  * stacks, IPv4 (options, fragments), IPv6 (extension header chain), TCP
  * (with options), UDP, ICMP/ICMPv6, SCTP and the tunnels GRE, VXLAN,
- * GTP-U, IP-in-IP, 6in4 and 4in6. Every read is bounds-checked against the
+ * GTP-U, IP-in-IP, 6in4, 4in6 and Teredo. Every read is bounds-checked against the
  * captured length; nothing is read past the frame. The result is a flat
  * record of offsets and header fields, one entry per IP layer: layer 0 is
  * the outermost IP header, and each tunnel that the decap policy opens adds
@@ -85,7 +85,8 @@ enum fc_pkt_status {
 	X(FC_TUN_, GRE,   "gre") \
 	X(FC_TUN_, VXLAN, "vxlan") \
 	X(FC_TUN_, GTPU,  "gtpu") \
-	X(FC_TUN_, IPIP,  "ipip")   /**< IPv4 or IPv6 inside IPv4 or IPv6 (proto 4/41) */
+	X(FC_TUN_, IPIP,  "ipip")   /**< IPv4 or IPv6 inside IPv4 or IPv6 (proto 4/41) */ \
+	X(FC_TUN_, TEREDO, "teredo") /**< IPv6 in UDP port 3544 (RFC 4380) */
 
 enum fc_tunnel {
 	FC_TUNNELS(FC_X_ENUM)
@@ -252,7 +253,7 @@ const char *fc_tunnel_name(unsigned int tunnel);
 /**
  * Parse a decap policy string into params->decap[].
  * Grammar: "POLICY" (all kinds) or "KIND=POLICY[,KIND=POLICY...]", with
- * POLICY one of both|outer|inner|none and KIND one of gre|vxlan|gtpu|ipip.
+ * POLICY one of both|outer|inner|none and KIND one of gre|vxlan|gtpu|ipip|teredo.
  * @return 0, or -EINVAL (params unchanged) on a malformed string.
  */
 int fc_pkt_parse_decap(const char *spec, struct fc_pkt_params *params);

@@ -16,7 +16,7 @@
 
 #include "fc_tcp.h"
 
-/* Zeek's TOO_LARGE_SEQ_DELTA: SYN/RST sequence jumps beyond this are not trusted. */
+/* Zeek's TOO_LARGE_SEQ_DELTA: larger SYN/RST sequence jumps are not trusted. */
 #define SEQ_JUMP_MAX 1048576
 
 static const char *const tcp_state_names[] = { FC_TCP_STATES(FC_X_NAME) };

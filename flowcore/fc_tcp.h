@@ -120,7 +120,7 @@ enum fc_tcp_cs {
 #define FC_TCP_PF_RST    0x08 /**< sent a RST */
 #define FC_TCP_PF_SENT   0x10 /**< sent at least one packet */
 #define FC_TCP_PF_DATA   0x20 /**< sent payload */
-#define FC_TCP_PF_HOLE   0x40 /**< sent payload above the delivered edge (a hole is open) */
+#define FC_TCP_PF_HOLE   0x40 /**< sent payload above the delivered edge */
 #define FC_TCP_PF_ZWIN   0x80 /**< advertised a zero window */
 
 /** Flow flags (struct fc_tcp_conn.flags). */
@@ -131,11 +131,20 @@ enum fc_tcp_cs {
  * Sequence state of one endpoint, Zeek-style. Before the endpoint's
  * first packet these come from the peer's acknowledgements (as Zeek's
  * init_peer does), or are zero.
+ *
+ *  - isn: the start, i.e. the SYN's sequence number, or the first
+ *    sequence number seen minus one (a flow picked up mid-stream);
+ *  - seq_hi: the highest sequence end sent: seq + payload, +1 for a SYN,
+ *    +1 for a FIN;
+ *  - ack_hi: the delivered edge, the higher of the highest acknowledgement
+ *    the peer sent for this endpoint and the end of the in-order payload
+ *    seen (isn + 1 at the start). It stands in for both Zeek's ack_seq and
+ *    its reassembler's delivered sequence.
  */
 struct fc_tcp_peer {
-	uint32_t isn;    /**< start: the SYN's sequence number, or the first sequence number seen - 1 (partial flow) */
-	uint32_t seq_hi; /**< highest sequence end sent: seq + payload (+1 SYN, +1 FIN) */
-	uint32_t ack_hi; /**< delivered edge: the highest acknowledgement the peer sent for this endpoint, or the end of the in-order payload seen, whichever is higher (isn + 1 at start) */
+	uint32_t isn;    /**< start of the sequence space */
+	uint32_t seq_hi; /**< highest sequence end sent */
+	uint32_t ack_hi; /**< delivered edge */
 };
 
 /**
@@ -144,7 +153,7 @@ struct fc_tcp_peer {
  */
 struct fc_tcp_conn {
 	struct fc_tcp_peer peer[2]; /**< [0] originator, [1] responder */
-	uint8_t ep[2];     /**< Zeek endpoint state (low nibble, enum fc_tcp_ep) and previous state (high nibble) */
+	uint8_t ep[2];     /**< Zeek endpoint state | previous state << 4 */
 	uint8_t pflags[2]; /**< FC_TCP_PF_* */
 	uint8_t state;     /**< enum fc_tcp_state (flowscope) */
 	uint8_t flags;     /**< FC_TCP_CF_* */
@@ -152,13 +161,24 @@ struct fc_tcp_conn {
 };
 static_assert(sizeof(struct fc_tcp_conn) == 32, "hot TCP state is 32 bytes");
 
-/** fc_tcp_update() outcome bits (return value and struct fc_tcp_change.flags). */
-#define FC_TCP_CHG_STATE       0x01 /**< flowscope state changed (from != to) */
-#define FC_TCP_CHG_ESTABLISHED 0x02 /**< Established entered: exactly once per flow */
-#define FC_TCP_CHG_TERMINAL    0x04 /**< Closed or Reset entered: end the flow (reason in end_rst) */
-#define FC_TCP_CHG_FLIP        0x08 /**< roles flipped: swap per-side data, count the packet for chg->side */
-#define FC_TCP_CHG_RXMIT       0x10 /**< the payload was a retransmission (at or below the sender's highest sequence) */
-#define FC_TCP_CHG_GAP         0x20 /**< the ACK revealed a content gap of the peer (chg->missed bytes) */
+/**
+ * fc_tcp_update() outcome bits (its return value and fc_tcp_change.flags):
+ *  - STATE: the flowscope state changed (from != to);
+ *  - ESTABLISHED: Established was entered, exactly once per flow;
+ *  - TERMINAL: Closed or Reset was entered: end the flow, reason fin for
+ *    Closed, rst for Reset;
+ *  - FLIP: the roles flipped: swap your per-side data and count the packet
+ *    for chg->side;
+ *  - RXMIT: the payload ended at or below the sender's highest sequence
+ *    (a retransmission, per side);
+ *  - GAP: the ACK revealed a content gap of the peer (chg->missed bytes).
+ */
+#define FC_TCP_CHG_STATE       0x01
+#define FC_TCP_CHG_ESTABLISHED 0x02
+#define FC_TCP_CHG_TERMINAL    0x04
+#define FC_TCP_CHG_FLIP        0x08
+#define FC_TCP_CHG_RXMIT       0x10
+#define FC_TCP_CHG_GAP         0x20
 
 /**
  * What one packet did. Events to emit, in this order:
@@ -172,12 +192,16 @@ static_assert(sizeof(struct fc_tcp_conn) == 32, "hot TCP state is 32 bytes");
 struct fc_tcp_change {
 	uint8_t from;    /**< flowscope state before the packet */
 	uint8_t to;      /**< flowscope state after the packet */
-	uint8_t side;    /**< the packet's side after the update (differs from the argument after a flip) */
+	uint8_t side;    /**< the packet's side after the update (flips!) */
 	uint8_t flags;   /**< FC_TCP_CHG_* */
-	uint32_t missed; /**< bytes of content gap newly revealed (Zeek missed_bytes) */
+	uint32_t missed; /**< content-gap bytes newly revealed (missed_bytes) */
 };
 
-/** Reset to "no packet seen" (all zero, state Active). Cannot fail. */
+/**
+ * Reset to "no packet seen" (all zero, state Active). Cannot fail.
+ *
+ * @param[out] c  TCP state to initialise
+ */
 void fc_tcp_init(struct fc_tcp_conn *c);
 
 /**
@@ -196,9 +220,13 @@ void fc_tcp_init(struct fc_tcp_conn *c);
  * call fc_tcp_flip() before the first fc_tcp_update() (history gets '^').
  * Zeek also never flips when the destination is a broadcast address.
  *
+ * @param[in] tcp_flags  FC_TCP_* bits of the flow's first packet
+ * @param[in] sport      its source port (0 with dport 0: no heuristic)
+ * @param[in] dport      its destination port
  * @return 1 if the packet's receiver is the originator, 0 otherwise.
  */
-int fc_tcp_orig_is_receiver(uint8_t tcp_flags, uint16_t sport, uint16_t dport);
+int fc_tcp_orig_is_receiver(uint8_t tcp_flags, uint16_t sport,
+			    uint16_t dport);
 
 /**
  * Whether a port is in Zeek's default likely_server_ports (the ports the
@@ -206,6 +234,8 @@ int fc_tcp_orig_is_receiver(uint8_t tcp_flags, uint16_t sport, uint16_t dport);
  * flip when likely(sport) && !likely(dport).
  *
  * @param[in] ipproto  6 (TCP) or 17 (UDP); other values return 0
+ * @param[in] port     port number (host order); 0 is never likely
+ * @return 1 if likely a server port, 0 otherwise.
  */
 int fc_tcp_likely_server_port(uint8_t ipproto, uint16_t port);
 
@@ -218,7 +248,9 @@ int fc_tcp_likely_server_port(uint8_t ipproto, uint16_t port);
  * without ACK from the responder of an open flow (simultaneous open) is
  * not a reuse.
  *
+ * @param[in] c     TCP state of the existing flow
  * @param[in] side  packet side relative to the current originator
+ * @param[in] t     TCP header of the packet
  * @return 1 for a reuse, 0 otherwise.
  */
 int fc_tcp_is_reuse(const struct fc_tcp_conn *c, unsigned int side,
@@ -255,6 +287,7 @@ unsigned int fc_tcp_update(struct fc_tcp_conn *c, struct fc_history *h,
  * state is left alone. Use it for the orientation decided at creation
  * (fc_tcp_orig_is_receiver()); fc_tcp_update() flips by itself later.
  *
+ * @param[in,out] c  TCP state
  * @param[in,out] h  history; may be NULL
  */
 void fc_tcp_flip(struct fc_tcp_conn *c, struct fc_history *h);
@@ -262,12 +295,22 @@ void fc_tcp_flip(struct fc_tcp_conn *c, struct fc_history *h);
 /**
  * Zeek conn_state, computed from the two endpoint states as Zeek's conn
  * script does (the RSTOS0 test reads the Zeek history; with h NULL that
- * case reports OTH).
+ * case reports OTH; REJ for two resets needs both byte counts 0).
+ *
+ * @param[in] c  TCP state
+ * @param[in] h  history of the flow, or NULL
+ * @return enum fc_tcp_cs value.
  */
 enum fc_tcp_cs fc_tcp_conn_state_id(const struct fc_tcp_conn *c,
 				    const struct fc_history *h);
 
-/** fc_tcp_conn_state_id() as its conn.log string ("S0", "SF", ...). */
+/**
+ * fc_tcp_conn_state_id() as its conn.log string ("S0", "SF", ...).
+ *
+ * @param[in] c  TCP state
+ * @param[in] h  history of the flow, or NULL
+ * @return static string.
+ */
 const char *fc_tcp_conn_state(const struct fc_tcp_conn *c,
 			      const struct fc_history *h);
 
@@ -276,6 +319,7 @@ const char *fc_tcp_conn_state(const struct fc_tcp_conn *c,
  * only the originator, SHR only the responder, OTH neither.
  *
  * @param[in] seen  bit 0: the originator sent; bit 1: the responder sent
+ * @return static string.
  */
 const char *fc_tcp_conn_state_udp(unsigned int seen);
 
@@ -293,7 +337,9 @@ const char *fc_tcp_conn_state_name(unsigned int cs);
  * reports its size modulo 2^32 (Zeek counts wraps); a span whose ends are
  * more than 2^31 apart is taken from the sequence side.
  *
+ * @param[in] c     TCP state
  * @param[in] side  0 originator, 1 responder
+ * @return payload bytes of that side's sequence span.
  */
 uint64_t fc_tcp_seq_bytes(const struct fc_tcp_conn *c, unsigned int side);
 
@@ -302,6 +348,9 @@ uint64_t fc_tcp_seq_bytes(const struct fc_tcp_conn *c, unsigned int side);
  * close delay (5 s by default): an endpoint reset, both endpoints closed,
  * or one closed while the other never sent anything. Packets in that
  * delay still belong to the connection in Zeek.
+ *
+ * @param[in] c  TCP state
+ * @return 1 if Zeek would schedule the connection's removal, 0 otherwise.
  */
 int fc_tcp_zeek_closed(const struct fc_tcp_conn *c);
 

@@ -94,6 +94,32 @@ fc_tracker_counter(const struct fc_tracker_stats *s, unsigned int i)
 	return i < FC_DIM(counter_names) ? v[i] : 0;
 }
 
+/* A default override, unless the user set that port or the list is full. */
+static void
+add_default_port_timeout(struct fc_tracker_params *p, uint8_t proto,
+			 uint16_t port, uint16_t timeout_s)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n_port_timeouts; i++)
+		if (p->port_timeouts[i].proto == proto &&
+		    p->port_timeouts[i].port == port)
+			return;
+	if (p->n_port_timeouts >= FC_TRACKER_MAX_PORT_TIMEOUTS)
+		return;
+	p->port_timeouts[p->n_port_timeouts].proto = proto;
+	p->port_timeouts[p->n_port_timeouts].port = port;
+	p->port_timeouts[p->n_port_timeouts].timeout_s = timeout_s;
+	p->n_port_timeouts++;
+}
+
+/*
+ * Defaults. TCP 300 s / UDP 60 s / other 30 s follow flowscope (Suricata's
+ * normal-mode values); the short TCP delays follow Zeek: 5 s after a close
+ * or reset, 3 s after a partial close, and DNS over UDP times out after
+ * 10 s (Zeek's dns_session_timeout), which also keeps resolver churn from
+ * filling the table.
+ */
 static void
 params_defaults(struct fc_tracker_params *p)
 {
@@ -109,6 +135,9 @@ params_defaults(struct fc_tracker_params *p)
 		p->timeout_tcp_closing = 30;
 	if (p->timeout_tcp_closed == 0)
 		p->timeout_tcp_closed = 5;
+	if (p->timeout_tcp_partial == 0)
+		p->timeout_tcp_partial = 3;
+	add_default_port_timeout(p, IPPROTO_UDP, 53, 10);
 	if (p->timeout_udp == 0)
 		p->timeout_udp = 60;
 	if (p->timeout_other == 0)
@@ -253,6 +282,8 @@ timeout_for(const struct fc_tracker *tr, const struct fc_flow_key *k,
 	}
 	if (f->flags & FC_FLOW_F_CLOSED)
 		return tr->p.timeout_tcp_closed;
+	if (f->flags & FC_FLOW_F_PARTIAL)
+		return tr->p.timeout_tcp_partial;
 	if (f->flags & FC_FLOW_F_TCP) {
 		switch (f->tcp.state) {
 		case FC_TCP_S_FIN_WAIT:
@@ -482,13 +513,23 @@ tcp_packet(struct fc_tracker *tr, struct fc_flow *f,
 	struct fc_event *ev;
 	unsigned int fl;
 
+	/* Zeek's partial close: an endpoint that opens with FIN or RST. */
+	if ((l->tcp.flags & (FC_TCP_FIN | FC_TCP_RST)) &&
+	    !(f->tcp.pflags[side] & FC_TCP_PF_SENT))
+		f->flags |= FC_FLOW_F_PARTIAL;
 	fl = fc_tcp_update(&f->tcp, &c->hist, side, &l->tcp, l->payload_len,
 			   l->payload_cap, &chg);
 	if (fl & FC_TCP_CHG_FLIP)
 		flow_flip(f, c);
+	/*
+	 * Established is reported once; a packet that completes the handshake
+	 * and moves on (FIN+ACK) also reports established -> its new state.
+	 */
 	if (fl & FC_TCP_CHG_ESTABLISHED) {
 		(void)event_new(tr, FC_EV_ESTABLISHED, ts, c->flow_id);
-	} else if (fl & FC_TCP_CHG_STATE) {
+		chg.from = FC_TCP_S_ESTABLISHED;
+	}
+	if ((fl & FC_TCP_CHG_STATE) && chg.to != chg.from) {
 		ev = event_new(tr, FC_EV_STATE_CHANGE, ts, c->flow_id);
 		if (ev != NULL) {
 			ev->u.state.from = chg.from;

@@ -58,9 +58,10 @@ struct fc_tracker_params {
 	uint16_t timeout_tcp_embryonic; /**< TCP not yet established, s (default 30) */
 	uint16_t timeout_tcp_closing;   /**< TCP after a FIN or in half-close, s (default 30) */
 	uint16_t timeout_tcp_closed;    /**< TCP closed or reset: linger for trailing packets, s (default 5) */
+	uint16_t timeout_tcp_partial;   /**< TCP whose endpoint opened with a FIN or RST (partial close), s (default 3) */
 	uint16_t timeout_udp;      /**< UDP, s (default 60) */
 	uint16_t timeout_other;    /**< everything else, s (default 30) */
-	unsigned int n_port_timeouts; /**< entries used in port_timeouts */
+	unsigned int n_port_timeouts; /**< entries used in port_timeouts; udp/53 = 10 s is added unless given */
 	struct fc_port_timeout port_timeouts[FC_TRACKER_MAX_PORT_TIMEOUTS];
 	uint32_t expire_budget;    /**< wheel visits per fc_tracker_expire() (default 256) */
 	uint32_t evict_budget;     /**< flows examined to pick an eviction victim (default 64) */

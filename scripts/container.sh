@@ -19,7 +19,8 @@
 #
 # run: the directory holding PCAP is mounted read-only at /data, and flowscope
 # gets --pcap /data/NAME plus the remaining options. Other paths given in the
-# options are container paths: use /data/... or mount them yourself. Runs with
+# options are container paths: use /data/... or mount them yourself. Events go
+# to stdout (redirect on the host; /data is read-only). Runs with
 #   podman --runtime runc run --rm --network=host \
 #          --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 ...
 # (the default crun cannot set cgroups on a hybrid host, and neither runtime
@@ -187,9 +188,15 @@ do_run() {
 }
 
 do_check() {
-    do_build
     out=$(mktemp)
-    trap 'rm -f "$out"' EXIT
+    blog=$(mktemp)
+    trap 'rm -f "$out" "$blog"' EXIT
+    if ! do_build >"$blog" 2>&1; then
+        log "build FAILED; log tail:"
+        tail -n 30 "$blog" >&2
+        exit 1
+    fi
+    log "built $IMAGE ($(podman image inspect --format '{{.Size}}' "$IMAGE") bytes)"
     rc=0
     do_run "$SAMPLE" >"$out" || rc=$?
     ends=$(grep -c '"type":"flow_end"' "$out" || true)

@@ -5,7 +5,8 @@
 # under AddressSanitizer + UndefinedBehaviorSanitizer, then build the
 # libFuzzer targets and give each a short smoke run.
 #   scripts/test.sh            everything
-#   FC_SKIP_ASAN=1 scripts/test.sh   skip the sanitizer pass (local iteration)
+#   FC_SKIP_ASAN=1 / FC_SKIP_FUZZ=1 scripts/test.sh   skip a pass (local iteration)
+#   FC_FUZZ_SECONDS=N          fuzz each target N seconds (default 10)
 # The shared corpus (pcaps + ground truth) is read from ../shared next to
 # the source tree, or from $FC_SHARED_DIR.
 set -eu
@@ -52,18 +53,29 @@ if [ "${FC_SKIP_ASAN:-0}" != 1 ]; then
 fi
 
 if [ "${FC_SKIP_FUZZ:-0}" != 1 ]; then
-    echo "== fuzz smoke" >&2
-    if CC=clang scripts/build.sh build-fuzz -Dfuzz=true -Dtests=enabled -Dwerror=true; then
+    # The fuzz build (clang, -fsanitize=fuzzer,address,undefined) replays the
+    # shared pcaps through every target (meson suite fuzz-smoke), then fuzzes
+    # each target for a few seconds. New inputs go to a scratch corpus under
+    # build-fuzz/; the shared pcaps are only read, as seeds.
+    echo "== fuzz build and smoke" >&2
+    if CC=clang scripts/build.sh build-fuzz -Dfuzz=true -Dtests=enabled; then
+        rc=0
+        meson test -C build-fuzz --suite fuzz-smoke --print-errorlogs || rc=$?
+        tally build-fuzz
+        [ $rc -eq 0 ] || status=1
         for f in build-fuzz/tests/fuzz/fuzz_*; do
-            [ -x "$f" ] || continue
-            if "$f" -max_total_time=10 -print_final_stats=0 "$FC_SHARED_DIR/pcaps" \
-                    >"build-fuzz/$(basename "$f").log" 2>&1; then
+            [ -x "$f" ] && [ -f "$f" ] || continue
+            name=$(basename "$f")
+            mkdir -p "build-fuzz/corpus/$name"
+            if "$f" "build-fuzz/corpus/$name" "$FC_SHARED_DIR/pcaps" \
+                    -max_len=4096 -max_total_time="${FC_FUZZ_SECONDS:-10}" \
+                    >"build-fuzz/$name.log" 2>&1; then
                 passed=$((passed + 1))
-                echo "fuzz smoke $(basename "$f"): ok" >&2
+                echo "fuzz $name: $(grep -o 'Done [0-9]* runs' "build-fuzz/$name.log" || echo ok)" >&2
             else
                 failed=$((failed + 1))
-                echo "fuzz smoke $(basename "$f"): FAILED" >&2
-                tail -40 "build-fuzz/$(basename "$f").log" >&2
+                echo "fuzz $name: FAILED" >&2
+                tail -40 "build-fuzz/$name.log" >&2
                 status=1
             fi
         done

@@ -75,7 +75,7 @@ test_history_seq_repeat_rule(void **state)
 	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYN, 1), 1);
 	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0), 1);
 	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0), 0);
-	/* The SYN bit is shared: a SYN-ACK after a SYN from the same side is a repeat. */
+	/* One SYN bit: a SYN-ACK after a SYN from the same side is a repeat. */
 	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYNACK, 0), 0);
 	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_FIN, 0), 1);
 	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_FIN, 0), 0);

@@ -1972,14 +1972,16 @@ test_parse_decap_good_strings(void **state)
 		const char *spec;
 		uint8_t want[FC_TUN_MAX]; /* none, gre, vxlan, gtpu, ipip */
 	} cases[] = {
-		{ "both", { 0, FC_DECAP_BOTH, FC_DECAP_BOTH, FC_DECAP_BOTH, FC_DECAP_BOTH } },
-		{ "none", { 0, FC_DECAP_NONE, FC_DECAP_NONE, FC_DECAP_NONE, FC_DECAP_NONE } },
-		{ "inner", { 0, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER } },
-		{ "gre=inner", { 0, FC_DECAP_INNER, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER } },
-		{ "vxlan=none,gtpu=both", { 0, FC_DECAP_OUTER, FC_DECAP_NONE, FC_DECAP_BOTH, FC_DECAP_OUTER } },
+		/* kinds in enum order: gre, vxlan, gtpu, ipip, teredo */
+		{ "both", { 0, FC_DECAP_BOTH, FC_DECAP_BOTH, FC_DECAP_BOTH, FC_DECAP_BOTH, FC_DECAP_BOTH } },
+		{ "none", { 0, FC_DECAP_NONE, FC_DECAP_NONE, FC_DECAP_NONE, FC_DECAP_NONE, FC_DECAP_NONE } },
+		{ "inner", { 0, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER } },
+		{ "gre=inner", { 0, FC_DECAP_INNER, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER } },
+		{ "vxlan=none,gtpu=both", { 0, FC_DECAP_OUTER, FC_DECAP_NONE, FC_DECAP_BOTH, FC_DECAP_OUTER, FC_DECAP_OUTER } },
 		{ "ipip=inner,gre=none,vxlan=inner,gtpu=inner",
-		  { 0, FC_DECAP_NONE, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER } },
-		{ "gre=inner,gre=both", { 0, FC_DECAP_BOTH, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER } },
+		  { 0, FC_DECAP_NONE, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_OUTER } },
+		{ "gre=inner,gre=both", { 0, FC_DECAP_BOTH, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER } },
+		{ "teredo=none", { 0, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_NONE } },
 	};
 	unsigned int i, k;
 
@@ -2004,7 +2006,7 @@ test_parse_decap_bad_strings(void **state)
 	static const char *const bad[] = {
 		"", "bogus", "Both", "both ", " both", "gre", "gre=", "=inner",
 		"gre=inner,", ",gre=inner", "gre=inner,,vxlan=both",
-		"none=both", "teredo=inner", "gre=inner=both", "gre:inner",
+		"none=both", "6to4=inner", "gre=inner=both", "gre:inner",
 		"gre=innerx", "gre = inner", "both,gre=inner",
 	};
 	struct fc_pkt_params prm = policy_all(FC_DECAP_OUTER), before = prm;

@@ -29,7 +29,10 @@ enum { A = 0, B = 1 };
 #define PSH FC_TCP_PSH
 #define URG FC_TCP_URG
 
-/** One packet of a trace: endpoint, flags, seq, ack, payload length, window, payload bytes missing from the capture, repeat count. */
+/**
+ * One packet of a trace: endpoint, flags, seq, ack, payload length,
+ * window, payload bytes missing from the capture, repeat count.
+ */
 struct step {
 	uint8_t from;
 	uint8_t flags;

@@ -273,7 +273,9 @@ def cmd_zeek(flowscope, shared):
         rc, events, err = results[pcap]
         mine = {}
         for e in flow_ends(events):
-            k = tuple_key(e["proto"], e["orig_h"], e["orig_p"], e["resp_h"],
+            # Zeek's conn.log calls ICMPv6 "icmp".
+            proto = "icmp" if e["proto"] == "icmpv6" else e["proto"]
+            k = tuple_key(proto, e["orig_h"], e["orig_p"], e["resp_h"],
                           e["resp_p"])
             mine.setdefault(k, []).append(e)
         for r in rows:

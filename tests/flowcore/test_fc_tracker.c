@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of fc_tracker: the whole per-lcore pipeline on hand-built
+ * frames. Scenarios: a full TCP session gives one start, one established
+ * and one fin end; a flow created and reset inside one burst; a SYN flood
+ * into a full table evicts embryonic flows, never the established one;
+ * counters add up at every step; idle expiry by packet time; 5-tuple
+ * reuse; the event buffer never overflows.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <rte_memory.h>
+
+#include <fc_tracker.h>
+
+#include "eal.h"
+#include "pktgen.h"
+
+#define SEC FC_NS_PER_SEC
+#define T0 (1700000000ull * SEC)
+
+struct frame {
+	uint8_t buf[256];
+	uint32_t len;
+};
+
+/* An IPv4 TCP frame. */
+static void
+tcp_frame(struct frame *fr, const char *src, uint16_t sport, const char *dst,
+	  uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack,
+	  uint32_t payload)
+{
+	struct fctest_pkt p;
+	struct fctest_ip4 ip = { .src = src, .dst = dst };
+	struct fctest_tcp t = { .sport = sport, .dport = dport, .seq = seq,
+				.ack = ack, .flags = flags, .win = 1024 };
+	static const uint8_t data[128];
+
+	fctest_pkt_init(&p, fr->buf, sizeof(fr->buf));
+	fctest_pkt_eth(&p, NULL, NULL, 0);
+	fctest_pkt_ip4(&p, &ip);
+	fctest_pkt_tcp(&p, &t);
+	if (payload > 0)
+		fctest_pkt_bytes(&p, data, payload);
+	assert_true(fctest_pkt_finish(&p) > 0);
+	fr->len = p.len;
+}
+
+static void
+udp_frame(struct frame *fr, const char *src, uint16_t sport, const char *dst,
+	  uint16_t dport)
+{
+	struct fctest_pkt p;
+	struct fctest_ip4 ip = { .src = src, .dst = dst };
+
+	fctest_pkt_init(&p, fr->buf, sizeof(fr->buf));
+	fctest_pkt_eth(&p, NULL, NULL, 0);
+	fctest_pkt_ip4(&p, &ip);
+	fctest_pkt_udp(&p, sport, dport);
+	fctest_pkt_bytes(&p, "hello", 5);
+	assert_true(fctest_pkt_finish(&p) > 0);
+	fr->len = p.len;
+}
+
+static struct fc_tracker *
+mk(const char *name, uint32_t max_flows)
+{
+	struct fc_tracker_params p;
+	struct fc_tracker *tr;
+
+	memset(&p, 0, sizeof(p));
+	p.name = name;
+	p.max_flows = max_flows;
+	p.socket_id = SOCKET_ID_ANY;
+	p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+	tr = fc_tracker_create(&p);
+	assert_non_null(tr);
+	return tr;
+}
+
+/* Event counts by type, accumulated by drain(). */
+struct counts {
+	unsigned int type[FC_EV_MAX];
+	unsigned int end_reason[FC_END_MAX];
+	struct fc_event last_end;
+};
+
+static void
+drain(struct fc_tracker *tr, struct counts *c)
+{
+	unsigned int n, i;
+	const struct fc_event *ev = fc_tracker_events(tr, &n);
+
+	for (i = 0; i < n; i++) {
+		c->type[ev[i].type]++;
+		if (ev[i].type == FC_EV_FLOW_END) {
+			c->end_reason[ev[i].u.end.reason]++;
+			c->last_end = ev[i];
+		}
+	}
+	fc_tracker_events_clear(tr);
+}
+
+static void
+feed(struct fc_tracker *tr, struct frame *frs, unsigned int n, uint64_t ts,
+     struct counts *c)
+{
+	struct fc_frame f[64];
+	unsigned int i, done = 0;
+
+	assert_true(n <= 64);
+	for (i = 0; i < n; i++) {
+		f[i].data = frs[i].buf;
+		f[i].cap_len = frs[i].len;
+		f[i].wire_len = 0;
+		f[i].ts = ts + i * 1000;
+	}
+	while (done < n) {
+		done += fc_tracker_burst(tr, f + done, n - done);
+		drain(tr, c);
+	}
+}
+
+static void
+assert_counters_add_up(struct fc_tracker *tr)
+{
+	const struct fc_tracker_stats *s = fc_tracker_stats(tr);
+	uint64_t by_reason = 0;
+	unsigned int i;
+
+	assert_int_equal(s->flows_created, s->flows_ended + fc_tracker_active(tr));
+	for (i = 0; i < FC_END_MAX; i++)
+		by_reason += s->ended[i];
+	assert_int_equal(by_reason, s->flows_ended);
+	assert_int_equal(s->frames, s->pkt.frames);
+}
+
+/* SYN, SYN-ACK, ACK, data both ways, FIN, FIN, ACK in one burst. */
+static void
+test_tracker_tcp_session_one_burst(void **state)
+{
+	struct fc_tracker *tr = mk("tr_sess", 1024);
+	struct frame fr[9];
+	struct counts c;
+	const char *a = "10.0.0.1", *b = "10.0.0.2";
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	tcp_frame(&fr[0], a, 40000, b, 80, FCTEST_TCP_SYN, 100, 0, 0);
+	tcp_frame(&fr[1], b, 80, a, 40000, FCTEST_TCP_SYN | FCTEST_TCP_ACK, 500, 101, 0);
+	tcp_frame(&fr[2], a, 40000, b, 80, FCTEST_TCP_ACK, 101, 501, 0);
+	tcp_frame(&fr[3], a, 40000, b, 80, FCTEST_TCP_ACK | FCTEST_TCP_PSH, 101, 501, 10);
+	tcp_frame(&fr[4], b, 80, a, 40000, FCTEST_TCP_ACK | FCTEST_TCP_PSH, 501, 111, 20);
+	tcp_frame(&fr[5], a, 40000, b, 80, FCTEST_TCP_FIN | FCTEST_TCP_ACK, 111, 521, 0);
+	tcp_frame(&fr[6], b, 80, a, 40000, FCTEST_TCP_FIN | FCTEST_TCP_ACK, 521, 112, 0);
+	tcp_frame(&fr[7], a, 40000, b, 80, FCTEST_TCP_ACK, 112, 522, 0);
+	feed(tr, fr, 8, T0, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 1);
+	assert_int_equal(c.type[FC_EV_ESTABLISHED], 1);
+	assert_int_equal(c.type[FC_EV_PACKET], 8);
+	/* closed flows linger (Zeek's close delay), then end with reason fin */
+	assert_int_equal(c.type[FC_EV_FLOW_END], 0);
+	fc_tracker_expire(tr, T0 + 10 * SEC);
+	drain(tr, &c);
+	assert_int_equal(c.end_reason[FC_END_FIN], 1);
+	assert_int_equal(c.last_end.u.end.pkts[0], 5);
+	assert_int_equal(c.last_end.u.end.pkts[1], 3);
+	assert_int_equal(c.last_end.u.end.payload_bytes[0], 10);
+	assert_int_equal(c.last_end.u.end.payload_bytes[1], 20);
+	assert_string_equal(c.last_end.u.end.history, "ShADdFf"); /* no pure ACK from the responder */
+	assert_string_equal(c.last_end.u.end.fs_history, "SsDdFf");
+	assert_string_equal(c.last_end.u.end.conn_state, "SF");
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+/* SYN-ACK captured first: the receiver is the originator. */
+static void
+test_tracker_synack_first_orig_is_receiver(void **state)
+{
+	struct fc_tracker *tr = mk("tr_synack", 64);
+	struct frame fr[3];
+	struct counts c;
+	char orig[16];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	tcp_frame(&fr[0], "10.0.0.2", 80, "10.0.0.1", 40000,
+		  FCTEST_TCP_SYN | FCTEST_TCP_ACK, 500, 101, 0);
+	tcp_frame(&fr[1], "10.0.0.1", 40000, "10.0.0.2", 80, FCTEST_TCP_SYN, 100, 0, 0);
+	tcp_frame(&fr[2], "10.0.0.1", 40000, "10.0.0.2", 80, FCTEST_TCP_ACK, 101, 501, 0);
+	feed(tr, fr, 3, T0, &c);
+	while (fc_tracker_end_all(tr, 0) > 0)
+		drain(tr, &c);
+	drain(tr, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_END], 1);
+	snprintf(orig, sizeof(orig), "%u.%u.%u.%u", c.last_end.u.end.id.orig_h[0],
+		 c.last_end.u.end.id.orig_h[1], c.last_end.u.end.id.orig_h[2],
+		 c.last_end.u.end.id.orig_h[3]);
+	assert_string_equal(orig, "10.0.0.1");
+	assert_int_equal(c.last_end.u.end.id.resp_p, 80);
+	assert_int_equal(c.end_reason[FC_END_SHUTDOWN], 1);
+	fc_tracker_free(tr);
+}
+
+/*
+ * A full table under a SYN flood: the established flow survives, the
+ * embryonic flows are evicted, each victim gets flow_end(evicted) and the
+ * pressure is reported once per burst.
+ */
+static void
+test_tracker_syn_flood_keeps_established(void **state)
+{
+	struct fc_tracker *tr = mk("tr_flood", 64);
+	struct frame fr[32];
+	struct counts c;
+	unsigned int i, round;
+	char src[32];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	tcp_frame(&fr[0], "10.9.9.9", 50000, "10.0.0.2", 443, FCTEST_TCP_SYN, 1, 0, 0);
+	tcp_frame(&fr[1], "10.0.0.2", 443, "10.9.9.9", 50000,
+		  FCTEST_TCP_SYN | FCTEST_TCP_ACK, 9, 2, 0);
+	tcp_frame(&fr[2], "10.9.9.9", 50000, "10.0.0.2", 443, FCTEST_TCP_ACK, 2, 10, 0);
+	feed(tr, fr, 3, T0, &c);
+	assert_int_equal(c.type[FC_EV_ESTABLISHED], 1);
+
+	for (round = 0; round < 10; round++) {
+		for (i = 0; i < 32; i++) {
+			snprintf(src, sizeof(src), "172.16.%u.%u", round, i + 1);
+			tcp_frame(&fr[i], src, 1024, "10.0.0.2", 80,
+				  FCTEST_TCP_SYN, i, 0, 0);
+		}
+		feed(tr, fr, 32, T0 + (round + 1) * SEC, &c);
+		assert_counters_add_up(tr);
+		assert_true(fc_tracker_active(tr) <= 64);
+	}
+	/* the established flow is still there: its next packet is no new flow */
+	tcp_frame(&fr[0], "10.9.9.9", 50000, "10.0.0.2", 443, FCTEST_TCP_ACK, 2, 10, 0);
+	memset(&c.type, 0, sizeof(c.type));
+	feed(tr, fr, 1, T0 + 20 * SEC, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 0);
+	assert_true(fc_tracker_stats(tr)->flows_evicted >= 320 - 64);
+	assert_int_equal(fc_tracker_stats(tr)->table_full, 0);
+	assert_true(c.end_reason[FC_END_EVICTED] > 0);
+	fc_tracker_free(tr);
+}
+
+/* Idle expiry by packet time; a packet after the timeout starts a new flow. */
+static void
+test_tracker_udp_idle_by_packet_time(void **state)
+{
+	struct fc_tracker *tr = mk("tr_idle", 64);
+	struct frame fr[1];
+	struct counts c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	udp_frame(&fr[0], "10.0.0.1", 5000, "10.0.0.2", 6000);
+	feed(tr, fr, 1, T0, &c);
+	fc_tracker_expire(tr, T0 + 59 * SEC);
+	drain(tr, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_END], 0);
+	fc_tracker_expire(tr, T0 + 60 * SEC);
+	drain(tr, &c);
+	assert_int_equal(c.end_reason[FC_END_IDLE], 1);
+	/* without an expire call, a late packet ends the stale flow itself */
+	feed(tr, fr, 1, T0 + 100 * SEC, &c);
+	feed(tr, fr, 1, T0 + 200 * SEC, &c);
+	assert_int_equal(c.end_reason[FC_END_IDLE], 2);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 3);
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+/* A new SYN with another ISN after a reset starts a new flow. */
+static void
+test_tracker_reuse_after_rst(void **state)
+{
+	struct fc_tracker *tr = mk("tr_reuse", 64);
+	struct frame fr[4];
+	struct counts c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	tcp_frame(&fr[0], "10.0.0.1", 40000, "10.0.0.2", 80, FCTEST_TCP_SYN, 100, 0, 0);
+	tcp_frame(&fr[1], "10.0.0.2", 80, "10.0.0.1", 40000,
+		  FCTEST_TCP_RST | FCTEST_TCP_ACK, 0, 101, 0);
+	tcp_frame(&fr[2], "10.0.0.1", 40000, "10.0.0.2", 80, FCTEST_TCP_SYN, 7777, 0, 0);
+	feed(tr, fr, 3, T0, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 2);
+	assert_int_equal(c.end_reason[FC_END_RST], 1);
+	assert_string_equal(c.last_end.u.end.conn_state, "REJ");
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+/* Undecodable and L2-only frames are counted, never keyed. */
+static void
+test_tracker_unkeyed_frames_counted(void **state)
+{
+	struct fc_tracker *tr = mk("tr_unkeyed", 64);
+	struct frame fr[2];
+	struct counts c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	udp_frame(&fr[0], "10.0.0.1", 1, "10.0.0.2", 2);
+	fr[0].len = 20; /* cut inside the IPv4 header */
+	memset(fr[1].buf, 0, sizeof(fr[1].buf));
+	fr[1].buf[12] = 0x08;
+	fr[1].buf[13] = 0x06; /* ARP */
+	fr[1].len = 42;
+	feed(tr, fr, 2, T0, &c);
+	assert_int_equal(fc_tracker_stats(tr)->frames_unkeyed, 2);
+	assert_int_equal(fc_tracker_stats(tr)->pkt.status[FC_PKT_E_TRUNC_IP], 1);
+	assert_int_equal(fc_tracker_stats(tr)->pkt.status[FC_PKT_L2_ONLY], 1);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 0);
+	fc_tracker_free(tr);
+}
+
+/* Many new flows per burst with every event on: the buffer never overflows. */
+static void
+test_tracker_event_buffer_backpressure(void **state)
+{
+	struct fc_tracker *tr = mk("tr_buf", 1u << 14);
+	struct frame fr[64];
+	struct counts c;
+	unsigned int i, r;
+	char src[32];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	for (r = 0; r < 100; r++) {
+		for (i = 0; i < 64; i++) {
+			snprintf(src, sizeof(src), "10.%u.%u.1", r, i);
+			tcp_frame(&fr[i], src, 1, "10.0.0.2", 2, FCTEST_TCP_SYN, 1, 0, 0);
+		}
+		feed(tr, fr, 64, T0 + r * SEC, &c);
+	}
+	assert_int_equal(c.type[FC_EV_FLOW_START], 6400);
+	/* each SYN: flow_start, state_change, packet; nothing was lost */
+	assert_int_equal(c.type[FC_EV_STATE_CHANGE], 6400);
+	assert_int_equal(c.type[FC_EV_PACKET], 6400);
+	assert_int_equal(fc_tracker_stats(tr)->events, 3 * 6400);
+	while (fc_tracker_end_all(tr, 0) > 0)
+		drain(tr, &c);
+	drain(tr, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_END], 6400);
+	assert_int_equal(fc_tracker_active(tr), 0);
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tracker_tcp_session_one_burst),
+		cmocka_unit_test(test_tracker_synack_first_orig_is_receiver),
+		cmocka_unit_test(test_tracker_syn_flood_keeps_established),
+		cmocka_unit_test(test_tracker_udp_idle_by_packet_time),
+		cmocka_unit_test(test_tracker_reuse_after_rst),
+		cmocka_unit_test(test_tracker_unkeyed_frames_counted),
+		cmocka_unit_test(test_tracker_event_buffer_backpressure),
+	};
+
+	return cmocka_run_group_tests(tests, fctest_eal_setup,
+				      fctest_eal_teardown);
+}
