@@ -130,7 +130,7 @@ parse_uint(const char *opt, const char *s, unsigned long min,
 	   unsigned long max, unsigned long *out)
 {
 	char *end;
-	unsigned long v;
+	unsigned long v = 0;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
@@ -191,7 +191,7 @@ app_options_parse(struct app_options *o, int argc, char **argv)
 {
 	struct option lo[FC_DIM(app_opts) + 1];
 	struct fc_tracker_params *tp = &o->tracker;
-	unsigned long v;
+	unsigned long v = 0;
 	size_t i;
 	int c, rc;
 

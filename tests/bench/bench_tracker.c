@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Benchmark of the flow table and the whole tracker on one core (not a
+ * test: it prints figures and asserts nothing).
+ *
+ *     bench_tracker [--flows N[,N...]] [--packets M] [--proto tcp|udp]
+ *
+ * For each flow count it builds one 64-byte frame per flow in memory
+ * (IPv4, TCP ACK or UDP, distinct 5-tuples), then plays them in rounds,
+ * each round visiting every flow once in a fresh random order: the worst
+ * case for caches, every lookup a miss at large counts. Two figures:
+ *
+ *   table    key + hash of each frame precomputed; fc_table_lookup_bulk in
+ *            bursts of 32, fc_table_add on a miss, then one counter update
+ *            in the hot record (the table's own cost);
+ *   tracker  fc_tracker_burst on the frames: decode, key, hash, bulk
+ *            lookup, TCP state and history, counters, events (flow_start
+ *            only in the warm-up round; then none).
+ *
+ * Warm-up (one round) creates the flows and is not timed. Figures are
+ * Mpps per core and ns per packet, printed with the CPU model.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+
+#include <fc_table.h>
+#include <fc_tracker.h>
+
+#define FRAME_LEN 64
+#define BURST 32
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void
+cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+
+	snprintf(buf, len, "unknown CPU");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "model name", 10) == 0) {
+			char *p = strchr(line, ':');
+
+			if (p != NULL) {
+				p += 2;
+				p[strcspn(p, "\n")] = '\0';
+				snprintf(buf, len, "%s", p);
+			}
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void
+shuffle(uint32_t *a, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = n - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(rng() % (i + 1));
+		uint32_t t = a[i];
+
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
+
+static uint16_t
+csum16(const uint8_t *p, unsigned int n)
+{
+	uint32_t s = 0;
+	unsigned int i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* Frame i: 10.x.y.z:port -> 192.168.0.1:80 (TCP ACK) or :53 (UDP). */
+static void
+make_frame(uint8_t *f, uint32_t i, int tcp)
+{
+	uint8_t *ip = f + 14, *l4 = ip + 20;
+	uint16_t sport = (uint16_t)(1024 + (i & 0x3fff));
+	uint32_t host = i >> 14;
+
+	memset(f, 0, FRAME_LEN);
+	f[0] = 0x02; f[5] = 0x02; f[6] = 0x02; f[11] = 0x01;
+	f[12] = 0x08; f[13] = 0x00;
+	ip[0] = 0x45;
+	ip[2] = 0; ip[3] = FRAME_LEN - 14;
+	ip[8] = 64;
+	ip[9] = tcp ? 6 : 17;
+	ip[12] = 10; ip[13] = (uint8_t)(host >> 16); ip[14] = (uint8_t)(host >> 8);
+	ip[15] = (uint8_t)host;
+	ip[16] = 192; ip[17] = 168; ip[18] = 0; ip[19] = 1;
+	{
+		uint16_t c = csum16(ip, 20);
+
+		ip[10] = (uint8_t)(c >> 8);
+		ip[11] = (uint8_t)c;
+	}
+	l4[0] = (uint8_t)(sport >> 8); l4[1] = (uint8_t)sport;
+	if (tcp) {
+		l4[2] = 0; l4[3] = 80;
+		l4[4] = 0; l4[5] = 0; l4[6] = 0x10; l4[7] = 0;   /* seq */
+		l4[8] = 0; l4[9] = 0; l4[10] = 0x20; l4[11] = 0; /* ack */
+		l4[12] = 5 << 4;
+		l4[13] = 0x10; /* ACK */
+		l4[14] = 0xff; l4[15] = 0xff;
+	} else {
+		l4[2] = 0; l4[3] = 53;
+		l4[4] = 0; l4[5] = FRAME_LEN - 14 - 20;
+	}
+}
+
+struct run {
+	uint32_t flows;
+	uint64_t packets;
+	int tcp;
+	uint8_t *frames;     /* flows x FRAME_LEN */
+	uint32_t *order;     /* flows */
+};
+
+/* Table alone: precomputed keys and hashes, bulk lookup, add, update. */
+static double
+bench_table(struct run *r, char *name)
+{
+	struct fc_table_params tp = { .name = name, .entries = r->flows,
+				      .socket_id = (int)rte_socket_id() };
+	struct fc_table *t = fc_table_create(&tp);
+	struct fc_flow_key *keys;
+	uint32_t *hash;
+	const struct fc_flow_key *kp[BURST];
+	uint32_t hb[BURST];
+	int32_t pos[BURST];
+	uint64_t done = 0, t0 = 0;
+	uint32_t i, round;
+	struct fc_pkt_meta m;
+
+	if (t == NULL) {
+		fprintf(stderr, "table %u: %s\n", r->flows, rte_strerror(rte_errno));
+		return 0;
+	}
+	keys = rte_malloc(NULL, sizeof(*keys) * r->flows, 64);
+	hash = rte_malloc(NULL, sizeof(*hash) * r->flows, 64);
+	if (keys == NULL || hash == NULL) {
+		fprintf(stderr, "bench: out of memory for keys\n");
+		exit(1);
+	}
+	for (i = 0; i < r->flows; i++) {
+		uint8_t dir;
+
+		fc_pkt_decode(r->frames + (size_t)i * FRAME_LEN, FRAME_LEN, 0,
+			      NULL, &m);
+		fc_key_make(NULL, &m, 0, &keys[i], &dir);
+		hash[i] = fc_key_hash(&keys[i]);
+	}
+	for (round = 0; done < r->packets; round++) {
+		if (round == 1)
+			t0 = now_ns();
+		shuffle(r->order, r->flows);
+		for (i = 0; i < r->flows; i += BURST) {
+			uint32_t n = r->flows - i < BURST ? r->flows - i : BURST;
+			uint32_t j;
+
+			for (j = 0; j < n; j++) {
+				kp[j] = &keys[r->order[i + j]];
+				hb[j] = hash[r->order[i + j]];
+			}
+			fc_table_lookup_bulk(t, kp, hb, n, pos);
+			for (j = 0; j < n; j++) {
+				int32_t p = pos[j];
+
+				if (p < 0)
+					p = fc_table_add(t, kp[j], hb[j]);
+				if (p >= 0)
+					fc_table_flow(t, p)->pkts[0]++;
+			}
+			if (round > 0)
+				done += n;
+		}
+	}
+	t0 = now_ns() - t0;
+	rte_free(keys);
+	rte_free(hash);
+	fc_table_free(t);
+	return (double)done / ((double)t0 / 1e9) / 1e6;
+}
+
+/* The whole tracker. */
+static double
+bench_tracker(struct run *r, char *name, uint64_t *mem)
+{
+	struct fc_tracker_params p;
+	struct fc_tracker *tr;
+	struct fc_frame fr[BURST];
+	uint64_t done = 0, t0 = 0, base_ts = 1700000000ull * 1000000000ull;
+	uint32_t i, round;
+
+	memset(&p, 0, sizeof(p));
+	p.name = name;
+	p.max_flows = r->flows;
+	p.socket_id = (int)rte_socket_id();
+	p.event_mask = FC_EV_BIT(FC_EV_FLOW_START) | FC_EV_BIT(FC_EV_FLOW_END);
+	tr = fc_tracker_create(&p);
+	if (tr == NULL) {
+		fprintf(stderr, "tracker %u: %s\n", r->flows, rte_strerror(rte_errno));
+		return 0;
+	}
+	*mem = fc_tracker_memory(tr);
+	for (round = 0; done < r->packets; round++) {
+		if (round == 1)
+			t0 = now_ns();
+		shuffle(r->order, r->flows);
+		for (i = 0; i < r->flows; i += BURST) {
+			uint32_t n = r->flows - i < BURST ? r->flows - i : BURST;
+			uint32_t j, k = 0;
+
+			for (j = 0; j < n; j++) {
+				fr[j].data = r->frames + (size_t)r->order[i + j] * FRAME_LEN;
+				fr[j].cap_len = FRAME_LEN;
+				fr[j].wire_len = FRAME_LEN;
+				fr[j].ts = base_ts + round * 1000000ull;
+			}
+			while (k < n) {
+				unsigned int ne;
+
+				k += fc_tracker_burst(tr, fr + k, n - k);
+				(void)fc_tracker_events(tr, &ne);
+				fc_tracker_events_clear(tr);
+			}
+			if (round > 0)
+				done += n;
+		}
+	}
+	t0 = now_ns() - t0;
+	if (fc_tracker_stats(tr)->flows_created != r->flows)
+		fprintf(stderr, "bench: %" PRIu64 " flows created, expected %u\n",
+			fc_tracker_stats(tr)->flows_created, r->flows);
+	fc_tracker_free(tr);
+	return (double)done / ((double)t0 / 1e9) / 1e6;
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "--no-pci", "--no-shconf", "-m",
+			"3072", "-l", "0", "--log-level=error", "--no-telemetry",
+			NULL };
+	uint32_t flows[8] = { 1000, 100000, 1000000, 4000000 };
+	unsigned int n_flows = 4, f;
+	uint64_t packets = 20000000;
+	int tcp = 1, i;
+	char cpu[128];
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--flows") == 0 && i + 1 < argc) {
+			char *s = argv[++i], *tok;
+
+			n_flows = 0;
+			for (tok = strtok(s, ","); tok && n_flows < 8; tok = strtok(NULL, ","))
+				flows[n_flows++] = (uint32_t)strtoul(tok, NULL, 10);
+		} else if (strcmp(argv[i], "--packets") == 0 && i + 1 < argc) {
+			packets = strtoull(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--proto") == 0 && i + 1 < argc) {
+			tcp = strcmp(argv[++i], "udp") != 0;
+		} else {
+			fprintf(stderr, "usage: %s [--flows N[,N...]] [--packets M] "
+				"[--proto tcp|udp]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
+		fprintf(stderr, "bench: EAL init failed\n");
+		return 1;
+	}
+	cpu_model(cpu, sizeof(cpu));
+	printf("# bench_tracker: one core, %s, 64-byte IPv4 %s frames, flows visited "
+	       "in random order each round\n# cpu: %s\n", tcp ? "TCP ACK" : "UDP",
+	       tcp ? "" : "", cpu);
+	printf("%-10s %14s %14s %12s %12s %16s\n", "flows", "table_mpps",
+	       "tracker_mpps", "table_ns", "tracker_ns", "tracker_bytes");
+	for (f = 0; f < n_flows; f++) {
+		struct run r = { .flows = flows[f], .packets = packets, .tcp = tcp };
+		char tn[32], kn[32];
+		double tm, km;
+		uint64_t mem = 0;
+		uint32_t j;
+
+		r.frames = malloc((size_t)r.flows * FRAME_LEN);
+		r.order = malloc(sizeof(*r.order) * r.flows);
+		if (r.frames == NULL || r.order == NULL) {
+			fprintf(stderr, "bench: out of memory\n");
+			return 1;
+		}
+		for (j = 0; j < r.flows; j++) {
+			make_frame(r.frames + (size_t)j * FRAME_LEN, j, tcp);
+			r.order[j] = j;
+		}
+		snprintf(tn, sizeof(tn), "bt%u", f);
+		snprintf(kn, sizeof(kn), "bk%u", f);
+		tm = bench_table(&r, tn);
+		km = bench_tracker(&r, kn, &mem);
+		printf("%-10u %14.2f %14.2f %12.1f %12.1f %16" PRIu64 "\n", r.flows,
+		       tm, km, tm > 0 ? 1000.0 / tm : 0, km > 0 ? 1000.0 / km : 0,
+		       mem);
+		fflush(stdout);
+		free(r.frames);
+		free(r.order);
+	}
+	rte_eal_cleanup();
+	return 0;
+}
