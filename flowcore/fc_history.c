@@ -80,17 +80,20 @@ str_append(char *s, unsigned int cap, char ch)
 	return 1;
 }
 
+/* Once a string is full, later letters are dropped without a scan. */
 static inline void
 zeek_append(struct fc_history *h, char ch)
 {
-	if (!str_append(h->zeek, FC_HISTORY_ZEEK_LEN, ch))
+	if ((h->flags & FC_HISTORY_F_TRUNC) ||
+	    !str_append(h->zeek, FC_HISTORY_ZEEK_LEN, ch))
 		h->flags |= FC_HISTORY_F_TRUNC;
 }
 
 static inline void
 fs_append(struct fc_history *h, char ch)
 {
-	if (!str_append(h->fs, FC_HISTORY_FS_LEN, ch))
+	if ((h->flags & FC_HISTORY_F_FS_TRUNC) ||
+	    !str_append(h->fs, FC_HISTORY_FS_LEN, ch))
 		h->flags |= FC_HISTORY_F_FS_TRUNC;
 }
 

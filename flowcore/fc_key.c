@@ -19,6 +19,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 
+#include <rte_byteorder.h>
 #include <rte_hash_crc.h>
 
 #include "fc_key.h"
@@ -30,14 +31,31 @@ static const char *const key_mode_names[FC_KEY_MODE_MAX] = {
 	[FC_KEY_MAC_PAIR] = "mac-pair",
 };
 
-/* Compare endpoint (a, pa) with (b, pb): address bytes, then port. */
+/* Load 8 address bytes as a big-endian number, so integer order is byte order. */
+static inline uint64_t
+be64_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return rte_be_to_cpu_64(v);
+}
+
+/*
+ * Compare endpoint (a, pa) with (b, pb): address bytes, then port. Two
+ * 64-bit compares instead of a memcmp call: this runs on every packet.
+ */
 static inline int
 endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb)
 {
-	int c = memcmp(a, b, 16);
+	uint64_t x = be64_at(a), y = be64_at(b);
 
-	if (c != 0)
-		return c;
+	if (x != y)
+		return x < y ? -1 : 1;
+	x = be64_at(a + 8);
+	y = be64_at(b + 8);
+	if (x != y)
+		return x < y ? -1 : 1;
 	return (int)pa - (int)pb;
 }
 

@@ -163,11 +163,15 @@ fc_table_lookup_bulk(struct fc_table *t, const struct fc_flow_key **keys,
 					       (const void **)(keys + done),
 					       (hash_sig_t *)(uintptr_t)(hashes + done),
 					       k, pos + done);
+		/* Start the record fetches now; the caller updates them next. */
 		for (i = done; i < done + k; i++) {
-			if (pos[i] < 0)
+			if (pos[i] < 0) {
 				pos[i] = FC_TABLE_MISS;
-			else
-				rte_prefetch0(&t->hot[pos[i]]);
+				continue;
+			}
+			rte_prefetch0(&t->hot[pos[i]]);
+			rte_prefetch0((const char *)&t->hot[pos[i]] + RTE_CACHE_LINE_SIZE);
+			rte_prefetch0(&t->cold[pos[i]]);
 		}
 		done += k;
 	}

@@ -36,6 +36,7 @@
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "fc_flow.h"
 #include "fc_table.h"
@@ -651,6 +652,9 @@ burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 {
 	unsigned int i, j, nu = 0;
 
+	/* Headers of the whole burst start loading before the first decode. */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(fr[i].data);
 	for (i = 0; i < n; i++) {
 		struct fc_pkt_meta *m = &tr->meta[i];
 		unsigned int layers;

@@ -5,6 +5,7 @@
     golden.py decode FLOWSCOPE SHARED   every pcap runs clean, counters add up
     golden.py conv   FLOWSCOPE SHARED   per-direction counts == tshark's
     golden.py zeek   FLOWSCOPE SHARED   history / conn_state == Zeek's
+    golden.py cli    FLOWSCOPE SHARED   usage errors exit 2 with one line
 
 SHARED is the corpus directory (pcaps/, groundtruth/). Exclusions and known
 differences live next to this file (conv-exclusions.tsv, zeek-expect.tsv),
@@ -318,6 +319,73 @@ def cmd_zeek(flowscope, shared):
     return rep.done()
 
 
+def cmd_cli(flowscope, shared):
+    """Usage errors: one line on stderr, exit 2; a truncated capture keeps
+    every whole frame; --help documents every option."""
+    import tempfile
+    rep = Report("golden-cli")
+    tmp = tempfile.mkdtemp(prefix="fc-cli-")
+    sample = os.path.join(shared, "pcaps", "zeek-http-get.pcap")
+    with open(sample, "rb") as f:
+        data = f.read()
+    trunc = os.path.join(tmp, "trunc.pcap")
+    with open(trunc, "wb") as f:
+        f.write(data[:len(data) - 100])   # cut inside the last record
+    notpcap = os.path.join(tmp, "text.pcap")
+    with open(notpcap, "w") as f:
+        f.write("hello, this is not a capture\n")
+    short = os.path.join(tmp, "short.pcap")
+    with open(short, "wb") as f:
+        f.write(data[:10])
+    unreadable = os.path.join(tmp, "dir.pcap")
+    os.mkdir(unreadable)
+    cases = [
+        (["--bogus"], "unknown option"),
+        (["--pcap"], "needs an argument"),
+        (["--pcap", os.path.join(tmp, "missing.pcap")], "No such file"),
+        (["--pcap", notpcap], "not a pcap"),
+        (["--pcap", short], "truncated pcap header"),
+        (["--pcap", unreadable], "Is a directory"),
+        (["--pcap", sample, "--key", "7tuple"], "unknown mode"),
+        (["--pcap", sample, "--max-flows", "-5"], "not a number"),
+        (["--pcap", sample, "--decap", "gre=sideways"], "bad policy"),
+        (["--pcap", sample, "--port-timeout", "tcp/80"], "P/PORT=SECONDS"),
+        (["--pcap", sample, "--output", "csv:-"], "unsupported sink"),
+        ([], "no input"),
+    ]
+    for args, want in cases:
+        p = subprocess.run([flowscope] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        err = p.stderr.decode("utf-8", "replace").strip().splitlines()
+        rep.check(p.returncode == 2, "%s: exit %d, want 2" % (args, p.returncode))
+        rep.check(len(err) == 1 and want in err[0],
+                  "%s: stderr %r, want one line with %r" % (args, err, want))
+        rep.check(p.stdout == b"", "%s: wrote to stdout" % (args,))
+    rc, events, err = run_flowscope(flowscope, trunc)
+    st = final_stats(events)
+    whole, off, cut = 0, 24, len(data) - 100
+    while off + 16 <= cut:                 # classic little-endian pcap
+        caplen = int.from_bytes(data[off + 8:off + 12], "little")
+        if off + 16 + caplen > cut:
+            break
+        whole += 1
+        off += 16 + caplen
+    rep.check(rc == 0 and st is not None, "truncated pcap: exit %d %s" % (rc, err))
+    if st is not None:
+        rep.check(st["rx"]["frames"] == whole,
+                  "truncated pcap: %d frames, want the %d whole ones"
+                  % (st["rx"]["frames"], whole))
+    p = subprocess.run([flowscope, "--help"], stdout=subprocess.PIPE,
+                       timeout=60)
+    text = p.stdout.decode()
+    rep.check(p.returncode == 0, "--help exit %d" % p.returncode)
+    for opt in ("--pcap", "--output", "--events", "--key", "--decap",
+                "--max-flows", "--timeout-tcp", "--port-timeout", "--memory",
+                "--stats-interval", "--version"):
+        rep.check(opt in text, "--help does not document %s" % opt)
+    return rep.done()
+
+
 def main(argv):
     if len(argv) != 4 or argv[1] not in COMMANDS:
         print(__doc__, file=sys.stderr)
@@ -333,6 +401,7 @@ COMMANDS = {
     "decode": cmd_decode,
     "conv": cmd_conv,
     "zeek": cmd_zeek,
+    "cli": cmd_cli,
 }
 
 if __name__ == "__main__":
