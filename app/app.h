@@ -49,6 +49,7 @@ struct app_ctx {
 	unsigned int n_ports;
 	struct fc_tracker *tracker;
 	struct app_sink *sink;
+	int packet_clock;           /**< 1 if every port replays a pcap file: time = capture time */
 	int ts_dynfield;            /**< mbuf dynfield offset of RX timestamps, -1 if none */
 	uint64_t ts_dynflag;        /**< ol_flags bit that says a timestamp is present */
 	uint64_t rx_frames;         /**< frames received from all ports */

@@ -172,6 +172,8 @@ main(int argc, char **argv)
 				"arguments and '--' for live ports (see --help)\n");
 			return APP_EXIT_USAGE;
 		}
+		if (ctx.opt.tracker.max_flows == 0)
+			ctx.opt.tracker.max_flows = 1u << 20;
 		rc = rte_eal_init(dashes, argv);
 	}
 	if (rc < 0) {
@@ -194,9 +196,12 @@ main(int argc, char **argv)
 	ctx.opt.tracker.lcore_index = (uint8_t)rte_lcore_index(-1);
 	ctx.tracker = fc_tracker_create(&ctx.opt.tracker);
 	if (ctx.tracker == NULL) {
-		fprintf(stderr, "flowscope: cannot create the flow table (%u flows): %s%s\n",
-			ctx.opt.tracker.max_flows, rte_strerror(rte_errno),
-			rte_errno == ENOMEM ? "; raise --memory or lower --max-flows" : "");
+		fprintf(stderr, "flowscope: cannot create the flow table (%u flows, "
+			"about %u MB of DPDK heap): %s%s\n",
+			ctx.opt.tracker.max_flows, offline_mem_mb(&ctx.opt),
+			rte_strerror(rte_errno),
+			rte_errno == ENOMEM ? "; give EAL more memory (-m, --memory "
+			"offline) or lower --max-flows" : "");
 		ret = APP_EXIT_ERROR;
 		goto out;
 	}

@@ -1,12 +1,19 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ports: the mbuf pool and one RX queue per ethdev port. RX timestamps
- * are requested where the PMD offers them (net_pcap gives the capture
- * time); the dynamic field that carries them is looked up once here.
+ * are requested where the PMD offers them; the dynamic field that carries
+ * them is looked up once here. Only a net_pcap port that replays a file
+ * (rx_pcap=) has timestamps in epoch time (the capture time); when every
+ * port is such a replay, the run uses packet time throughout (offline
+ * semantics, end of file = end of input), otherwise the wall clock.
  */
+
 #include <errno.h>
 #include <string.h>
 
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
@@ -18,6 +25,19 @@
 #define APP_TX_DESC 64
 #define APP_MBUFS 8191
 #define APP_MBUF_CACHE 256
+
+/* 1 if the port is net_pcap reading a capture file (devargs rx_pcap=). */
+static int
+port_replays_file(const struct rte_eth_dev_info *info)
+{
+	const struct rte_devargs *da;
+
+	if (strcmp(info->driver_name, "net_pcap") != 0 || info->device == NULL)
+		return 0;
+	da = rte_dev_devargs(info->device);
+	return da != NULL && da->args != NULL &&
+		strstr(da->args, "rx_pcap=") != NULL;
+}
 
 int
 app_ports_init(struct app_ctx *ctx)
@@ -77,9 +97,11 @@ app_ports_init(struct app_ctx *ctx)
 		rte_eth_promiscuous_enable(port);
 		p = &ctx->ports[ctx->n_ports++];
 		p->port_id = port;
-		p->is_pcap_file = ctx->opt.pcap != NULL &&
-			strcmp(info.driver_name, "net_pcap") == 0;
+		p->is_pcap_file = port_replays_file(&info);
 	}
+	ctx->packet_clock = 1;
+	for (port = 0; port < ctx->n_ports; port++)
+		ctx->packet_clock &= ctx->ports[port].is_pcap_file;
 	ctx->ts_dynfield = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME,
 						    NULL);
 	rc = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);

@@ -6,8 +6,8 @@
  * Frames that span several mbufs are copied into a per-slot scratch
  * buffer (allocated once) so the decoder sees contiguous bytes; frames
  * longer than that buffer are truncated to it and counted. Timestamps
- * come from the PMD's RX timestamp field when it has one (net_pcap: the
- * capture time, in microseconds), else from the wall clock.
+ * are the capture time (net_pcap's RX timestamp, in microseconds) when
+ * every port replays a file, else the wall clock.
  *
  * End of input: for a pcap file, the first empty poll that is not caused
  * by mbuf exhaustion (rx_nombuf unchanged) is the end of the file. Then
@@ -104,7 +104,8 @@ fill_frames(struct app_ctx *ctx, struct rx_state *rs, unsigned int n)
 			ctx->rx_linearized++;
 		}
 		f->wire_len = 0; /* the PMD does not report it: decode estimates */
-		if (ctx->ts_dynfield >= 0 && (m->ol_flags & ctx->ts_dynflag)) {
+		if (ctx->packet_clock && ctx->ts_dynfield >= 0 &&
+		    (m->ol_flags & ctx->ts_dynflag)) {
 			uint64_t us = *RTE_MBUF_DYNFIELD(m, ctx->ts_dynfield,
 							 rte_mbuf_timestamp_t *);
 			f->ts = us * FC_NS_PER_USEC;
@@ -187,7 +188,7 @@ app_rx_loop(struct app_ctx *ctx)
 
 	while (!*ctx->quit) {
 		int done = poll_ports(ctx, &rs, &got);
-		int offline = ctx->opt.pcap != NULL;
+		int offline = ctx->packet_clock;
 
 		/* Live: the clock moves without packets; offline: packet time only. */
 		fc_tracker_expire(ctx->tracker, offline ? 0 : wall_ns(&rs));

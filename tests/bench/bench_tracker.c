@@ -331,8 +331,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cpu_model(cpu, sizeof(cpu));
-	printf("# bench_tracker: one core, %s, 64-byte IPv4 %s frames, flows visited "
-	       "in random order each round\n# cpu: %s\n", tcp ? "TCP data" : "UDP", "", cpu);
+	printf("# bench_tracker: one core, 64-byte IPv4 %s frames, flows visited "
+	       "in random order each round\n# cpu: %s\n",
+	       tcp ? "TCP data" : "UDP", cpu);
 	printf("%-10s %14s %14s %12s %12s %16s\n", "flows", "table_mpps",
 	       "tracker_mpps", "table_ns", "tracker_ns", "tracker_bytes");
 	for (f = 0; f < n_flows; f++) {
