@@ -6,6 +6,7 @@
  * code 2 (APP_EXIT_USAGE), as for a missing or unreadable file.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -144,6 +145,67 @@ parse_uint(const char *opt, const char *s, unsigned long min,
 	return 0;
 }
 
+/* Numeric options: one row each, parsed and range-checked by one path. */
+struct num_opt {
+	int id;
+	const char *name;
+	unsigned long min;
+	unsigned long max;
+	size_t off;   /**< offsetof the field in struct app_options */
+	size_t size;  /**< 2 or 4 bytes */
+};
+
+#define NUM(id, name, min, max, field) \
+	{ id, name, min, max, offsetof(struct app_options, field), \
+	  sizeof(((struct app_options *)0)->field) }
+
+static const struct num_opt num_opts[] = {
+	NUM(OPT_VXLAN_PORT, "vxlan-port", 1, 65535, tracker.pkt.vxlan_port),
+	NUM(OPT_GTPU_PORT, "gtpu-port", 1, 65535, tracker.pkt.gtpu_port),
+	NUM(OPT_MAX_FLOWS, "max-flows", 8, 1ul << 28, tracker.max_flows),
+	NUM(OPT_TIMEOUT_TCP, "timeout-tcp", 1, 65535, tracker.timeout_tcp),
+	NUM(OPT_TIMEOUT_TCP_EMBRYONIC, "timeout-tcp-embryonic", 1, 65535,
+	    tracker.timeout_tcp_embryonic),
+	NUM(OPT_TIMEOUT_TCP_CLOSING, "timeout-tcp-closing", 1, 65535,
+	    tracker.timeout_tcp_closing),
+	NUM(OPT_TIMEOUT_TCP_CLOSED, "timeout-tcp-closed", 1, 65535,
+	    tracker.timeout_tcp_closed),
+	NUM(OPT_TIMEOUT_TCP_PARTIAL, "timeout-tcp-partial", 1, 65535,
+	    tracker.timeout_tcp_partial),
+	NUM(OPT_TIMEOUT_UDP, "timeout-udp", 1, 65535, tracker.timeout_udp),
+	NUM(OPT_TIMEOUT_OTHER, "timeout-other", 1, 65535, tracker.timeout_other),
+	NUM(OPT_MEMORY, "memory", 64, 1ul << 20, mem_mb),
+	NUM(OPT_STATS_INTERVAL, "stats-interval", 0, 86400, stats_interval),
+};
+
+static int
+parse_number(struct app_options *o, int id, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < FC_DIM(num_opts); i++) {
+		const struct num_opt *n = &num_opts[i];
+		unsigned long v;
+		uint8_t *dst = (uint8_t *)o + n->off;
+
+		if (n->id != id)
+			continue;
+		if (parse_uint(n->name, s, n->min, n->max, &v) != 0)
+			return -EINVAL;
+		if (n->size == sizeof(uint16_t)) {
+			uint16_t x = (uint16_t)v;
+
+			memcpy(dst, &x, sizeof(x));
+		} else {
+			uint32_t x = (uint32_t)v;
+
+			memcpy(dst, &x, sizeof(x));
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
 static int
 parse_port_timeout(struct fc_tracker_params *tp, const char *s)
 {
@@ -191,7 +253,6 @@ app_options_parse(struct app_options *o, int argc, char **argv)
 {
 	struct option lo[FC_DIM(app_opts) + 1];
 	struct fc_tracker_params *tp = &o->tracker;
-	unsigned long v = 0;
 	size_t i;
 	int c, rc;
 
@@ -250,59 +311,25 @@ app_options_parse(struct app_options *o, int argc, char **argv)
 				fprintf(stderr, "flowscope: --decap: bad policy '%s'\n",
 					optarg);
 			break;
-		case OPT_VXLAN_PORT:
-			rc = parse_uint("vxlan-port", optarg, 1, 65535, &v);
-			tp->pkt.vxlan_port = (uint16_t)v;
-			break;
-		case OPT_GTPU_PORT:
-			rc = parse_uint("gtpu-port", optarg, 1, 65535, &v);
-			tp->pkt.gtpu_port = (uint16_t)v;
-			break;
-		case OPT_MAX_FLOWS:
-			rc = parse_uint("max-flows", optarg, 8, 1ul << 28, &v);
-			tp->max_flows = (uint32_t)v;
-			break;
-		case OPT_TIMEOUT_TCP:
-			rc = parse_uint("timeout-tcp", optarg, 1, 65535, &v);
-			tp->timeout_tcp = (uint16_t)v;
-			break;
-		case OPT_TIMEOUT_TCP_EMBRYONIC:
-			rc = parse_uint("timeout-tcp-embryonic", optarg, 1, 65535, &v);
-			tp->timeout_tcp_embryonic = (uint16_t)v;
-			break;
-		case OPT_TIMEOUT_TCP_CLOSING:
-			rc = parse_uint("timeout-tcp-closing", optarg, 1, 65535, &v);
-			tp->timeout_tcp_closing = (uint16_t)v;
-			break;
-		case OPT_TIMEOUT_TCP_CLOSED:
-			rc = parse_uint("timeout-tcp-closed", optarg, 1, 65535, &v);
-			tp->timeout_tcp_closed = (uint16_t)v;
-			break;
-		case OPT_TIMEOUT_TCP_PARTIAL:
-			rc = parse_uint("timeout-tcp-partial", optarg, 1, 65535, &v);
-			tp->timeout_tcp_partial = (uint16_t)v;
-			break;
-		case OPT_TIMEOUT_UDP:
-			rc = parse_uint("timeout-udp", optarg, 1, 65535, &v);
-			tp->timeout_udp = (uint16_t)v;
-			break;
-		case OPT_TIMEOUT_OTHER:
-			rc = parse_uint("timeout-other", optarg, 1, 65535, &v);
-			tp->timeout_other = (uint16_t)v;
-			break;
 		case OPT_PORT_TIMEOUT:
 			rc = parse_port_timeout(tp, optarg);
 			break;
-		case OPT_MEMORY:
-			rc = parse_uint("memory", optarg, 64, 1ul << 20, &v);
-			o->mem_mb = (unsigned int)v;
-			break;
-		case OPT_STATS_INTERVAL:
-			rc = parse_uint("stats-interval", optarg, 0, 86400, &v);
-			o->stats_interval = (unsigned int)v;
-			break;
 		case OPT_NO_STATS:
 			o->print_stats = 0;
+			break;
+		case OPT_VXLAN_PORT:
+		case OPT_GTPU_PORT:
+		case OPT_MAX_FLOWS:
+		case OPT_TIMEOUT_TCP:
+		case OPT_TIMEOUT_TCP_EMBRYONIC:
+		case OPT_TIMEOUT_TCP_CLOSING:
+		case OPT_TIMEOUT_TCP_CLOSED:
+		case OPT_TIMEOUT_TCP_PARTIAL:
+		case OPT_TIMEOUT_UDP:
+		case OPT_TIMEOUT_OTHER:
+		case OPT_MEMORY:
+		case OPT_STATS_INTERVAL:
+			rc = parse_number(o, c, optarg);
 			break;
 		case ':':
 			fprintf(stderr, "flowscope: option '%s' needs an argument\n",
