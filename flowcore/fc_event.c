@@ -234,19 +234,7 @@ jw_addr(struct jw *w, const char *name, const uint8_t *a, uint8_t family)
 {
 	char s[INET6_ADDRSTRLEN + 1];
 
-	switch (family) {
-	case FC_KEY_FAMILY_V4:
-		snprintf(s, sizeof(s), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		break;
-	case FC_KEY_FAMILY_V6:
-		if (inet_ntop(AF_INET6, a, s, sizeof(s)) == NULL)
-			s[0] = '\0';
-		break;
-	default:
-		snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x",
-			 a[0], a[1], a[2], a[3], a[4], a[5]);
-		break;
-	}
+	fc_addr_str(a, family, s, sizeof(s));
 	jw_printf(w, ",\"%s\":\"%s\"", name, s);
 }
 

@@ -34,6 +34,7 @@ extern "C" {
 #define FC_FLOW_F_CLOSED    0x10 /**< TCP closed or reset: lingering for trailing packets, evicted first */
 #define FC_FLOW_F_RST       0x20 /**< with FC_FLOW_F_CLOSED: it was a reset (end reason rst, else fin) */
 #define FC_FLOW_F_PARTIAL   0x40 /**< an endpoint's first packet was a FIN or RST (Zeek's partial close) */
+#define FC_FLOW_F_PORT_TO   0x80 /**< timeout_s is a per-port override, fixed for the flow's life */
 
 /** Hot per-flow state (one writer: the owning RX lcore). */
 struct fc_flow {
@@ -53,6 +54,13 @@ struct fc_flow {
 };
 static_assert(sizeof(struct fc_flow) <= 128,
 	      "hot flow state must fit in two cache lines");
+
+/** Second (of the epoch) at which the flow is idle past its timeout. */
+static inline uint64_t
+fc_flow_expiry_s(const struct fc_flow *f)
+{
+	return f->last_ts / FC_NS_PER_SEC + f->timeout_s;
+}
 
 /**
  * Cold per-flow state (one writer: the owning RX lcore). The history is

@@ -177,19 +177,14 @@ fc_key_equal(const struct fc_flow_key *a, const struct fc_flow_key *b)
 }
 
 int
-fc_key_addr_str(const struct fc_flow_key *k, unsigned int ep, char *buf,
-		unsigned int len)
+fc_addr_str(const uint8_t *a, uint8_t family, char *buf, unsigned int len)
 {
-	const uint8_t *a;
 	int n;
 
 	if (len == 0)
 		return 0;
 	buf[0] = '\0';
-	if (ep > 1)
-		return 0;
-	a = k->addr[ep];
-	switch (k->family) {
+	switch (family) {
 	case FC_KEY_FAMILY_V4:
 		n = snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 		break;
@@ -208,6 +203,18 @@ fc_key_addr_str(const struct fc_flow_key *k, unsigned int ep, char *buf,
 	if (n < 0)
 		return 0;
 	return (unsigned int)n >= len ? (int)len - 1 : n;
+}
+
+int
+fc_key_addr_str(const struct fc_flow_key *k, unsigned int ep, char *buf,
+		unsigned int len)
+{
+	if (ep > 1) {
+		if (len > 0)
+			buf[0] = '\0';
+		return 0;
+	}
+	return fc_addr_str(k->addr[ep], k->family, buf, len);
 }
 
 int

@@ -108,6 +108,14 @@ uint32_t fc_key_hash(const struct fc_flow_key *k);
 int fc_key_equal(const struct fc_flow_key *a, const struct fc_flow_key *b);
 
 /**
+ * Format an address of the given family (FC_KEY_FAMILY_*) as text: dotted
+ * IPv4, RFC 5952 IPv6 or colon-separated MAC.
+ * @return characters written (excluding NUL); buf always NUL-terminated.
+ */
+int fc_addr_str(const uint8_t *addr, uint8_t family, char *buf,
+		unsigned int len);
+
+/**
  * Format an endpoint address of a key as text: dotted IPv4, RFC 5952 IPv6
  * or colon-separated MAC.
  * @return characters written (excluding NUL); buf always NUL-terminated.

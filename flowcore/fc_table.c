@@ -46,12 +46,6 @@ struct fc_table {
 	uint32_t slot[FC_WHEEL_SLOTS]; /**< heads of the wheel slots */
 };
 
-static inline uint64_t
-flow_expiry_s(const struct fc_flow *f)
-{
-	return f->last_ts / FC_NS_PER_SEC + f->timeout_s;
-}
-
 struct fc_table *
 fc_table_create(const struct fc_table_params *p)
 {
@@ -289,7 +283,7 @@ void
 fc_table_arm(struct fc_table *t, int32_t pos)
 {
 	wheel_unlink(t, (uint32_t)pos);
-	wheel_file(t, (uint32_t)pos, flow_expiry_s(&t->hot[pos]));
+	wheel_file(t, (uint32_t)pos, fc_flow_expiry_s(&t->hot[pos]));
 }
 
 unsigned int
@@ -322,10 +316,10 @@ fc_table_expire(struct fc_table *t, uint64_t now_ns, unsigned int budget,
 		}
 		f = &t->hot[pos];
 		wheel_unlink(t, pos);
-		if (flow_expiry_s(f) <= now_s)
+		if (fc_flow_expiry_s(f) <= now_s)
 			expired[n++] = (int32_t)pos;
 		else
-			wheel_file(t, pos, flow_expiry_s(f));
+			wheel_file(t, pos, fc_flow_expiry_s(f));
 	}
 	return n;
 }
@@ -361,7 +355,7 @@ fc_table_evict_candidate(struct fc_table *t, unsigned int budget)
 		for (; pos != NIL && budget > 0; budget--) {
 			const struct fc_flow *f = &t->hot[pos];
 			unsigned int c = evict_class(f);
-			uint64_t e = flow_expiry_s(f);
+			uint64_t e = fc_flow_expiry_s(f);
 
 			if (c < best_class || (c == best_class && e < best_exp)) {
 				best = (int32_t)pos;

@@ -268,9 +268,9 @@ event_new(struct fc_tracker *tr, unsigned int type, uint64_t ts,
 	return ev;
 }
 
+/* The per-port override for a key, 0 if none (looked up once per flow). */
 static uint16_t
-timeout_for(const struct fc_tracker *tr, const struct fc_flow_key *k,
-	    const struct fc_flow *f)
+port_timeout(const struct fc_tracker *tr, const struct fc_flow_key *k)
 {
 	unsigned int i;
 
@@ -281,6 +281,16 @@ timeout_for(const struct fc_tracker *tr, const struct fc_flow_key *k,
 		    (pt->port == k->port[0] || pt->port == k->port[1]))
 			return pt->timeout_s;
 	}
+	return 0;
+}
+
+/* Idle timeout for the flow's current state; a port override always wins. */
+static uint16_t
+timeout_for(const struct fc_tracker *tr, const struct fc_flow_key *k,
+	    const struct fc_flow *f)
+{
+	if (f->flags & FC_FLOW_F_PORT_TO)
+		return f->timeout_s;
 	if (f->flags & FC_FLOW_F_CLOSED)
 		return tr->p.timeout_tcp_closed;
 	if (f->flags & FC_FLOW_F_PARTIAL)
@@ -468,7 +478,11 @@ flow_create(struct fc_tracker *tr, const struct fc_flow_key *k, uint32_t hash,
 	}
 	if ((dir == FC_DIR_REV) != (flip != 0))
 		f->flags |= FC_FLOW_F_ORIG_REV;
-	f->timeout_s = timeout_for(tr, k, f);
+	f->timeout_s = port_timeout(tr, k);
+	if (f->timeout_s != 0)
+		f->flags |= FC_FLOW_F_PORT_TO;
+	else
+		f->timeout_s = timeout_for(tr, k, f);
 	fc_table_arm(tr->table, pos);
 	tr->st.flows_created++;
 
@@ -571,8 +585,7 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 	if (pos >= 0) {
 		f = fc_table_flow(tr->table, pos);
 		/* A flow idle past its timeout ends before this packet. */
-		if (f->last_ts / FC_NS_PER_SEC + f->timeout_s <=
-		    ts / FC_NS_PER_SEC) {
+		if (fc_flow_expiry_s(f) <= ts / FC_NS_PER_SEC) {
 			flow_end(tr, pos, FC_END_IDLE, ts);
 			pos = FC_TABLE_MISS;
 		} else if ((f->flags & FC_FLOW_F_TCP) && l != NULL &&
