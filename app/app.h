@@ -13,6 +13,8 @@
 
 #include <fc_tracker.h>
 
+#include "sink.h"
+
 /** Exit codes. */
 #define APP_EXIT_OK    0
 #define APP_EXIT_ERROR 1 /**< runtime failure (EAL, port, memory) */
@@ -24,7 +26,8 @@
 /** Options from the command line (and, later, the config file). */
 struct app_options {
 	const char *pcap;              /**< --pcap FILE: offline mode */
-	const char *output;            /**< --output ndjson:-|ndjson:FILE */
+	const char *outputs[APP_MAX_SINKS]; /**< --output SCHEME:TARGET (repeatable; default ndjson:-) */
+	unsigned int n_outputs;
 	unsigned int mem_mb;           /**< --memory MB for the DPDK heap (offline mode) */
 	unsigned int stats_interval;   /**< --stats-interval S; 0 = only at exit */
 	int print_stats;               /**< emit stats objects (default 1) */
@@ -39,8 +42,6 @@ struct app_port {
 	uint64_t last_nombuf;      /**< rx_nombuf at the last empty poll */
 };
 
-struct app_sink;
-
 /** Everything one run needs. */
 struct app_ctx {
 	struct app_options opt;
@@ -48,7 +49,7 @@ struct app_ctx {
 	struct app_port ports[APP_MAX_PORTS];
 	unsigned int n_ports;
 	struct fc_tracker *tracker;
-	struct app_sink *sink;
+	struct app_sinks sinks;
 	int packet_clock;           /**< 1 if every port replays a pcap file: time = capture time */
 	int ts_dynfield;            /**< mbuf dynfield offset of RX timestamps, -1 if none */
 	uint64_t ts_dynflag;        /**< ol_flags bit that says a timestamp is present */
@@ -69,14 +70,6 @@ void app_ports_close(struct app_ctx *ctx);
 
 /* rx_lcore.c */
 int app_rx_loop(struct app_ctx *ctx);
-
-/* sink_ndjson.c */
-struct app_sink *app_sink_open(const char *spec);
-int app_sink_write(struct app_sink *s, const struct fc_event *ev, unsigned int n);
-int app_sink_write_raw(struct app_sink *s, const char *buf, size_t len);
-int app_sink_close(struct app_sink *s);
-uint64_t app_sink_written(const struct app_sink *s);
-uint64_t app_sink_errors(const struct app_sink *s);
 
 /* stats.c */
 void app_stats_emit(struct app_ctx *ctx, int final);

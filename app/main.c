@@ -186,8 +186,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	ctx.sink = app_sink_open(ctx.opt.output);
-	if (ctx.sink == NULL) {
+	if (app_sinks_open(&ctx.sinks, ctx.opt.outputs, ctx.opt.n_outputs) != 0) {
 		ret = APP_EXIT_USAGE;
 		goto out;
 	}
@@ -213,7 +212,7 @@ main(int argc, char **argv)
 		ret = APP_EXIT_ERROR;
 	app_ports_close(&ctx);
 out:
-	if (app_sink_close(ctx.sink) != 0 && ret == APP_EXIT_OK)
+	if (app_sinks_close(&ctx.sinks) != 0 && ret == APP_EXIT_OK)
 		ret = APP_EXIT_ERROR;
 	fc_tracker_free(ctx.tracker);
 	rte_eal_cleanup();

@@ -56,7 +56,7 @@ static const struct app_opt app_opts[] = {
 	{ {"pcap", required_argument, NULL, OPT_PCAP}, "FILE",
 	  "read frames from a pcap/pcapng file (offline mode: no NIC, no hugepages)" },
 	{ {"output", required_argument, NULL, OPT_OUTPUT}, "SINK",
-	  "where events go: ndjson:- (stdout, default) or ndjson:FILE" },
+	  "where events go, repeatable: ndjson:- (stdout, default), ndjson:FILE" },
 	{ {"events", required_argument, NULL, OPT_EVENTS}, "LIST",
 	  "event types to emit: comma list of flow_start,established,state_change,"
 	  "flow_end,packet,anomaly, or all, default, +TYPE (default: all but packet)" },
@@ -259,7 +259,6 @@ app_options_parse(struct app_options *o, int argc, char **argv)
 	memset(lo, 0, sizeof(lo));
 	for (i = 0; i < FC_DIM(app_opts); i++)
 		lo[i] = app_opts[i].lo;
-	o->output = "ndjson:-";
 	o->print_stats = 1;
 	optind = 1;
 	opterr = 0;
@@ -279,7 +278,15 @@ app_options_parse(struct app_options *o, int argc, char **argv)
 			o->pcap = optarg;
 			break;
 		case OPT_OUTPUT:
-			o->output = optarg;
+			if (o->n_outputs == APP_MAX_SINKS) {
+				fprintf(stderr, "flowscope: --output: at most %u sinks\n",
+					APP_MAX_SINKS);
+				rc = -EINVAL;
+			} else if (app_sink_check_spec(optarg) != 0) {
+				rc = -EINVAL;
+			} else {
+				o->outputs[o->n_outputs++] = optarg;
+			}
 			break;
 		case OPT_EVENTS:
 			if (fc_event_parse_mask(optarg, &tp->event_mask) != 0 ||
@@ -348,10 +355,7 @@ app_options_parse(struct app_options *o, int argc, char **argv)
 			argv[optind]);
 		return -EINVAL;
 	}
-	if (strncmp(o->output, "ndjson:", 7) != 0 || o->output[7] == '\0') {
-		fprintf(stderr, "flowscope: --output: unsupported sink '%s' "
-			"(ndjson:- or ndjson:FILE)\n", o->output);
-		return -EINVAL;
-	}
+	if (o->n_outputs == 0)
+		o->outputs[o->n_outputs++] = "ndjson:-";
 	return 0;
 }

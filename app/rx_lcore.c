@@ -61,7 +61,7 @@ drain_events(struct app_ctx *ctx)
 	ev = fc_tracker_events(ctx->tracker, &n);
 	if (n == 0)
 		return;
-	if (app_sink_write(ctx->sink, ev, n) == -EPIPE)
+	if (app_sinks_write(&ctx->sinks, ev, n) == -EPIPE)
 		*ctx->quit = 1;
 	fc_tracker_events_clear(ctx->tracker);
 }

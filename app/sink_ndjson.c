@@ -2,161 +2,205 @@
 /*
  * NDJSON sink: the native output, one JSON object per line (DESIGN.md
  * "Output contract"), to stdout or a file. Lines are rendered into a
- * 1 MiB buffer and written with write(2) when it fills and at close, so
- * the cost is one system call per ~3000 events. A failed write is counted
- * and reported once on stderr; EPIPE (the reader went away, e.g. `| head`)
- * is returned so the caller can stop.
+ * 1 MiB buffer and written with write(2) when it fills, on tick and at
+ * close, so the cost is one system call per ~3000 events. A failed write
+ * is counted (dropped) and reported once on stderr; EPIPE (the reader went
+ * away, e.g. `| head`) is returned so the caller can stop. SIGHUP reopens
+ * the file (logrotate moved it away).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "app.h"
+#include "sink.h"
 
 #define SINK_BUF (1u << 20)
-#define SINK_LINE_MAX 4096
+#define SINK_LINE_MAX FC_EVENT_JSON_MAX
 
-struct app_sink {
+struct ndjson {
 	int fd;
 	int own_fd;              /**< 1 if we opened it (close at the end) */
 	char *path;
 	char *buf;
 	size_t used;
-	uint64_t written;        /**< records handed to the sink */
-	uint64_t errors;         /**< records lost to write errors */
 	uint64_t pending;        /**< records in buf */
 	int reported;
 };
 
 static int
-sink_flush(struct app_sink *s)
+nd_flush(struct app_sink *s)
 {
+	struct ndjson *d = s->priv;
 	size_t off = 0;
 
-	while (off < s->used) {
-		ssize_t n = write(s->fd, s->buf + off, s->used - off);
+	while (off < d->used) {
+		ssize_t n = write(d->fd, d->buf + off, d->used - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			int err = n < 0 ? errno : EIO;
 
-			s->errors += s->pending;
-			if (!s->reported && err != EPIPE)
+			s->dropped += d->pending;
+			if (!d->reported && err != EPIPE)
 				fprintf(stderr, "flowscope: %s: write failed: %s\n",
-					s->path, strerror(err));
-			s->reported = 1;
-			s->used = 0;
-			s->pending = 0;
+					d->path, strerror(err));
+			d->reported = 1;
+			d->used = 0;
+			d->pending = 0;
 			return -err;
 		}
 		off += (size_t)n;
 	}
-	s->used = 0;
-	s->pending = 0;
+	s->written += d->pending;
+	d->used = 0;
+	d->pending = 0;
 	return 0;
 }
 
-struct app_sink *
-app_sink_open(const char *spec)
+static int
+nd_open_fd(struct ndjson *d)
 {
-	const char *path = spec + strlen("ndjson:");
-	struct app_sink *s = calloc(1, sizeof(*s));
+	if (strcmp(d->path, "-") == 0) {
+		d->fd = STDOUT_FILENO;
+		d->own_fd = 0;
+		return 0;
+	}
+	d->fd = open(d->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (d->fd < 0) {
+		int err = errno;
 
-	if (s == NULL || (s->buf = malloc(SINK_BUF)) == NULL ||
-	    (s->path = strdup(path)) == NULL) {
-		fprintf(stderr, "flowscope: out of memory for the output buffer\n");
-		if (s != NULL) {
-			free(s->buf);
-			free(s);
-		}
-		return NULL;
+		fprintf(stderr, "flowscope: %s: %s\n", d->path, strerror(err));
+		return -err;
 	}
-	if (strcmp(path, "-") == 0) {
-		s->fd = STDOUT_FILENO;
-	} else {
-		s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (s->fd < 0) {
-			fprintf(stderr, "flowscope: %s: %s\n", path, strerror(errno));
-			free(s->path);
-			free(s->buf);
-			free(s);
-			return NULL;
-		}
-		s->own_fd = 1;
-	}
-	return s;
+	d->own_fd = 1;
+	return 0;
 }
 
-int
-app_sink_write_raw(struct app_sink *s, const char *line, size_t len)
+static int
+nd_open(struct app_sink *s, const char *target)
 {
+	struct ndjson *d = calloc(1, sizeof(*d));
+	int rc;
+
+	if (d == NULL || (d->buf = malloc(SINK_BUF)) == NULL ||
+	    (d->path = strdup(target)) == NULL) {
+		fprintf(stderr, "flowscope: out of memory for the output buffer\n");
+		if (d != NULL)
+			free(d->buf);
+		free(d);
+		return -ENOMEM;
+	}
+	/* A new run starts a new file; reopen (SIGHUP) appends. */
+	if (strcmp(target, "-") != 0) {
+		int fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	rc = nd_open_fd(d);
+	if (rc != 0) {
+		free(d->path);
+		free(d->buf);
+		free(d);
+		return rc;
+	}
+	s->priv = d;
+	return 0;
+}
+
+static int
+nd_append(struct app_sink *s, const char *line, size_t len)
+{
+	struct ndjson *d = s->priv;
 	int rc = 0;
 
-	if (s->used + len > SINK_BUF)
-		rc = sink_flush(s);
 	if (len > SINK_BUF)
 		return -E2BIG;
-	memcpy(s->buf + s->used, line, len);
-	s->used += len;
-	s->pending++;
-	s->written++;
+	if (d->used + len > SINK_BUF)
+		rc = nd_flush(s);
+	memcpy(d->buf + d->used, line, len);
+	d->used += len;
+	d->pending++;
+	s->records++;
 	return rc;
 }
 
-int
-app_sink_write(struct app_sink *s, const struct fc_event *ev, unsigned int n)
+static int
+nd_write(struct app_sink *s, const struct fc_event *ev, unsigned int n)
 {
-	unsigned int i;
+	struct ndjson *d = s->priv;
 	int rc = 0;
 
-	for (i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n; i++) {
 		int len;
 
-		if (SINK_BUF - s->used < SINK_LINE_MAX) {
-			int r = sink_flush(s);
+		if (SINK_BUF - d->used < SINK_LINE_MAX) {
+			int r = nd_flush(s);
 
 			if (r != 0)
 				rc = r;
 		}
-		len = fc_event_ndjson(&ev[i], s->buf + s->used, SINK_LINE_MAX);
+		s->records++;
+		len = fc_event_ndjson(&ev[i], d->buf + d->used, SINK_LINE_MAX);
 		if (len < 0) {
-			s->errors++;
+			s->dropped++;
 			continue;
 		}
-		s->used += (size_t)len;
-		s->pending++;
-		s->written++;
+		d->used += (size_t)len;
+		d->pending++;
 	}
 	return rc;
 }
 
-uint64_t
-app_sink_written(const struct app_sink *s)
+static int
+nd_tick(struct app_sink *s, uint64_t now_ns)
 {
-	return s->written;
+	(void)now_ns;
+	return nd_flush(s);
 }
 
-uint64_t
-app_sink_errors(const struct app_sink *s)
+static int
+nd_reopen(struct app_sink *s)
 {
-	return s->errors;
+	struct ndjson *d = s->priv;
+	int rc = nd_flush(s);
+
+	if (!d->own_fd)
+		return rc;
+	close(d->fd);
+	d->reported = 0;
+	return nd_open_fd(d);
 }
 
-int
-app_sink_close(struct app_sink *s)
+static int
+nd_close(struct app_sink *s)
 {
+	struct ndjson *d = s->priv;
 	int rc;
 
-	if (s == NULL)
+	if (d == NULL)
 		return 0;
-	rc = sink_flush(s);
-	if (s->own_fd && close(s->fd) != 0 && rc == 0)
+	rc = nd_flush(s);
+	if (d->own_fd && d->fd >= 0 && close(d->fd) != 0 && rc == 0)
 		rc = -errno;
-	free(s->path);
-	free(s->buf);
-	free(s);
+	free(d->path);
+	free(d->buf);
+	free(d);
+	s->priv = NULL;
 	return rc == -EPIPE ? 0 : rc;
 }
+
+const struct app_sink_ops app_sink_ndjson_ops = {
+	.scheme = "ndjson",
+	.usage = "ndjson:-|ndjson:FILE   native NDJSON events (default: ndjson:-, stdout)",
+	.open = nd_open,
+	.write = nd_write,
+	.write_stats = nd_append,
+	.tick = nd_tick,
+	.reopen = nd_reopen,
+	.close = nd_close,
+};

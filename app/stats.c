@@ -114,12 +114,12 @@ app_stats_emit(struct app_ctx *ctx, int final)
 			  fc_end_reason_name(i), st->ended[i]);
 	sb_printf(s, "}}");
 
-	dropped = app_sink_errors(ctx->sink);
+	dropped = app_sinks_dropped(&ctx->sinks);
 	sb_printf(s, ",\"events\":{\"produced\":%" PRIu64 ",\"exported\":%" PRIu64
 		  ",\"dropped\":%" PRIu64 ",\"masked\":%" PRIu64 "}",
 		  st->events, st->events - (dropped < st->events ? dropped : st->events),
 		  dropped, st->events_masked);
 	sb_printf(s, ",\"memory\":{\"tracker_bytes\":%" PRIu64 "}}\n",
 		  fc_tracker_memory(ctx->tracker));
-	app_sink_write_raw(ctx->sink, s->b, s->n);
+	app_sinks_write_stats(&ctx->sinks, s->b, s->n);
 }

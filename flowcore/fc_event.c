@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -316,6 +317,41 @@ jw_flow_end(struct jw *w, const struct fc_event_flow_end *e)
 		  e->history, e->fs_history, e->conn_state);
 	if (fc_community_id(&e->id, cid, sizeof(cid)) == 0)
 		jw_printf(w, ",\"community_id\":\"%s\"", cid);
+	if (e->app_proto != FC_L7_NONE)
+		jw_printf(w, ",\"app_proto\":\"%s\"", fc_l7_proto_name(e->app_proto));
+	if (e->has_reasm)
+		for (int i = 0; i < 2; i++) {
+			const struct fc_reasm_side_stats *r = &e->reasm[i];
+
+			jw_printf(w, ",\"%s_reasm\":{\"delivered\":%" PRIu64
+				  ",\"ooo_segs\":%" PRIu64 ",\"retransmits\":%" PRIu64
+				  ",\"overlap_bytes\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
+				  ",\"dropped_oversize\":%" PRIu64
+				  ",\"high_watermark\":%u}",
+				  i == 0 ? "orig" : "resp", r->delivered, r->ooo_segs,
+				  r->retransmits, r->overlap_bytes, r->gap_bytes,
+				  r->dropped_oversize, r->high_watermark);
+		}
+}
+
+size_t
+fc_event_size(const struct fc_event *ev)
+{
+	size_t body;
+
+	switch (ev->type) {
+	case FC_EV_FLOW_START: body = sizeof(ev->u.start); break;
+	case FC_EV_STATE_CHANGE: body = sizeof(ev->u.state); break;
+	case FC_EV_FLOW_END: body = sizeof(ev->u.end); break;
+	case FC_EV_FLOW_UPDATE: body = sizeof(ev->u.update); break;
+	case FC_EV_PACKET: body = sizeof(ev->u.packet); break;
+	case FC_EV_ANOMALY: body = sizeof(ev->u.anomaly); break;
+	case FC_EV_SESSION:
+		body = offsetof(struct fc_event_session, data) + ev->u.session.used;
+		break;
+	default: body = 0; break;
+	}
+	return offsetof(struct fc_event, u) + body;
 }
 
 int
@@ -342,16 +378,45 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 	case FC_EV_FLOW_END:
 		jw_flow_end(&w, &ev->u.end);
 		break;
+	case FC_EV_FLOW_UPDATE:
+		jw_flow_end(&w, &ev->u.update);
+		break;
+	case FC_EV_SESSION: {
+		int n;
+
+		jw_printf(&w, ",\"side\":\"%s\",\"proto\":\"%s\",",
+			  ev->u.session.side == FC_SIDE_ORIG ? "orig" : "resp",
+			  fc_l7_proto_name(ev->u.session.proto));
+		if (w.overflow)
+			break;
+		n = fc_l7_session_json(&ev->u.session, w.buf + w.pos, w.len - w.pos);
+		if (n < 0)
+			w.overflow = 1;
+		else
+			w.pos += (size_t)n;
+		break;
+	}
 	case FC_EV_PACKET:
 		jw_printf(&w, ",\"side\":\"%s\",\"len\":%u",
 			  ev->u.packet.side == FC_SIDE_ORIG ? "orig" : "resp",
 			  ev->u.packet.len);
 		break;
 	case FC_EV_ANOMALY:
-		jw_printf(&w, ",\"kind\":\"%s\",\"count\":%" PRIu64
-			  ",\"total\":%" PRIu64,
-			  fc_anomaly_name(ev->u.anomaly.kind),
+		jw_printf(&w, ",\"kind\":\"%s\"",
+			  fc_anomaly_name(ev->u.anomaly.kind));
+		if (ev->u.anomaly.has_flow)
+			jw_printf(&w, ",\"side\":\"%s\"",
+				  ev->u.anomaly.side == FC_SIDE_ORIG ? "orig" : "resp");
+		jw_printf(&w, ",\"count\":%" PRIu64 ",\"total\":%" PRIu64,
 			  ev->u.anomaly.count, ev->u.anomaly.total);
+		if (ev->u.anomaly.kind == FC_AN_BUFFER_OVERFLOW)
+			jw_printf(&w, ",\"bytes\":%" PRIu64 ",\"policy\":\"%s\"",
+				  ev->u.anomaly.bytes,
+				  fc_reasm_overflow_name(ev->u.anomaly.policy));
+		if (ev->u.anomaly.kind == FC_AN_PARSE_ERROR) {
+			/* The reason is a parser's static text: plain ASCII. */
+			jw_printf(&w, ",\"reason\":\"%s\"", ev->u.anomaly.reason);
+		}
 		break;
 	default:
 		break;

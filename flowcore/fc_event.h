@@ -22,6 +22,8 @@
 
 #include "fc_common.h"
 #include "fc_key.h"
+#include "fc_l7.h"
+#include "fc_reasm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,7 +36,9 @@ extern "C" {
 	X(FC_EV_, STATE_CHANGE, "state_change", 1) \
 	X(FC_EV_, FLOW_END,     "flow_end",     1) \
 	X(FC_EV_, PACKET,       "packet",       0) \
-	X(FC_EV_, ANOMALY,      "anomaly",      1)
+	X(FC_EV_, ANOMALY,      "anomaly",      0) \
+	X(FC_EV_, FLOW_UPDATE,  "flow_update",  1) \
+	X(FC_EV_, SESSION,      "session",      1)
 
 enum fc_event_type {
 	FC_EVENT_TYPES(FC_X_ENUM)
@@ -65,7 +69,10 @@ enum fc_end_reason {
 /** Anomaly kinds. */
 #define FC_ANOMALY_KINDS(X) \
 	X(FC_AN_, EVICTION_PRESSURE, "eviction_pressure") \
-	X(FC_AN_, TABLE_FULL,        "table_full")
+	X(FC_AN_, TABLE_FULL,        "table_full") \
+	X(FC_AN_, OUT_OF_ORDER,      "out_of_order") \
+	X(FC_AN_, BUFFER_OVERFLOW,   "buffer_overflow") \
+	X(FC_AN_, PARSE_ERROR,       "parse_error")
 
 enum fc_anomaly_kind {
 	FC_ANOMALY_KINDS(FC_X_ENUM)
@@ -113,10 +120,13 @@ struct fc_event_flow_end {
 	uint8_t reason;                 /**< enum fc_end_reason */
 	uint8_t state;                  /**< flowscope TCP state (fc_tcp_state_name), 0 for non-TCP */
 	uint8_t is_tcp;                 /**< 1 if the TCP machine ran */
-	uint8_t pad[5];
+	uint8_t app_proto;              /**< enum fc_l7_proto of the session parser, 0 = none */
+	uint8_t has_reasm;              /**< 1 if reassembly ran for a side: reasm[] is valid */
+	uint8_t pad[3];
 	char conn_state[8];             /**< Zeek conn_state */
 	char history[FC_EVENT_HISTORY_LEN];    /**< Zeek alphabet */
 	char fs_history[FC_EVENT_HISTORY_LEN]; /**< flowscope alphabet */
+	struct fc_reasm_side_stats reasm[2];   /**< reassembly diagnostics per side (has_reasm) */
 };
 
 /** Body of state_change. */
@@ -131,13 +141,19 @@ struct fc_event_packet {
 	uint8_t side;                   /**< FC_SIDE_ORIG / FC_SIDE_RESP */
 };
 
+/** Longest parse_error reason carried by an anomaly (including NUL). */
+#define FC_ANOMALY_REASON_LEN 128
+
 /** Body of anomaly. */
 struct fc_event_anomaly {
 	uint8_t kind;                   /**< enum fc_anomaly_kind */
 	uint8_t side;                   /**< side when per-flow, else 0 */
 	uint8_t has_flow;               /**< 1 if flow_id names a flow */
-	uint64_t count;                 /**< occurrences coalesced into this event */
+	uint8_t policy;                 /**< buffer_overflow: enum fc_reasm_overflow */
+	uint64_t count;                 /**< occurrences coalesced into this event (segments, evictions) */
 	uint64_t total;                 /**< running total of the kind */
+	uint64_t bytes;                 /**< buffer_overflow: bytes dropped in this call */
+	char reason[FC_ANOMALY_REASON_LEN]; /**< parse_error: parser's reason (truncated) */
 };
 
 /** One event. Allocated by the tracker into its event buffer, copied by sinks. */
@@ -152,8 +168,16 @@ struct fc_event {
 		struct fc_event_flow_end end;       /**< FC_EV_FLOW_END */
 		struct fc_event_packet packet;      /**< FC_EV_PACKET */
 		struct fc_event_anomaly anomaly;    /**< FC_EV_ANOMALY */
+		struct fc_event_flow_end update;    /**< FC_EV_FLOW_UPDATE: counters so far (reason unused) */
+		struct fc_event_session session;    /**< FC_EV_SESSION */
 	} u;
 };
+
+/** Bytes of an event that carry information (header + the type's body): what a copy must move. */
+size_t fc_event_size(const struct fc_event *ev);
+
+/** Longest JSON line of one event (a session body of escaped bytes is the worst case). */
+#define FC_EVENT_JSON_MAX (2048 + 6 * FC_SESSION_DATA_MAX)
 
 /** Name of an event type; "?" if out of range. */
 const char *fc_event_type_name(unsigned int type);
@@ -181,7 +205,7 @@ int fc_community_id(const struct fc_event_flow_id *id, char *buf, size_t len);
 /**
  * Render one event as a JSON object followed by '\n', "type" first.
  * @return bytes written (excluding NUL), or -ENOSPC if len is too small
- *         (buf content then undefined). 1024 bytes always suffice.
+ *         (buf content then undefined). FC_EVENT_JSON_MAX bytes always suffice.
  */
 int fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len);
 
