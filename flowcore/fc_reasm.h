@@ -21,7 +21,10 @@
  *
  * Per-side cap policy (the reference's OverflowPolicy): SlidingWindow
  * (default) skips holes as above; DropFlow poisons the stream instead and
- * the caller ends the flow with reason buffer_overflow.
+ * the caller ends the flow with reason buffer_overflow. The policy is
+ * about the side's own limits (max_ooo_segs, side_cap): the lcore memcap,
+ * the deadline and flow end always produce gaps, so a side is never
+ * poisoned because other flows hold the memory.
  *
  * Sequence numbers are compared with serial-number arithmetic (FC_SEQ_*),
  * so every ISN, including 0, 1, 2^31 and 2^32 - 1, works.
@@ -45,6 +48,29 @@ struct fc_reasm;
 /** Stream handle stored by the caller per (flow, side); 0 = none yet. */
 typedef uint32_t fc_stream_t;
 
+/**
+ * Handle value meaning "no stream state was left when this side began":
+ * the side is not reassembled (counted once in streams_exhausted), later
+ * calls with it do nothing and fc_reasm_release() turns it back into 0.
+ */
+#define FC_REASM_STREAM_UNTRACKED UINT32_MAX
+
+/**
+ * Payload bytes per OOO chunk (a 512-byte pool element less its header):
+ * a 1460-byte segment takes three chunks. memcap / 576 (element plus the
+ * pool's per-object header) is roughly the number of chunks.
+ */
+#define FC_REASM_CHUNK_DATA 488
+
+/**
+ * Farthest a segment may lie from the next expected byte, either way
+ * (2^30, the largest TCP window, RFC 7323 section 2.3). A segment beyond
+ * it cannot belong to the stream as we know it (e.g. the capture lost
+ * gigabytes): delivery restarts at it after flushing the buffer and
+ * declaring the jump as a gap (counter resyncs).
+ */
+#define FC_REASM_MAX_WINDOW (UINT32_C(1) << 30)
+
 /** What to do when a side's limits are reached. */
 #define FC_REASM_OVERFLOW_POLICIES(X) \
 	X(FC_REASM_, SLIDING_WINDOW, "sliding_window") \
@@ -60,9 +86,9 @@ struct fc_reasm_params {
 	const char *name;        /**< unique name for the lcore's pools */
 	int socket_id;           /**< NUMA socket */
 	uint32_t max_streams;    /**< stream states (default 65536); none left: counted, side not reassembled */
-	uint64_t memcap;         /**< bytes of OOO chunk memory per lcore (default 64 MiB) */
+	uint64_t memcap;         /**< bytes of OOO chunk memory per lcore, pool overhead included (default 64 MiB) */
 	uint32_t side_cap;       /**< OOO bytes buffered per side (default 256 KiB) */
-	uint16_t max_ooo_segs;   /**< OOO segments buffered per side (default 256) */
+	uint16_t max_ooo_segs;   /**< OOO segments buffered per side (default 256; a segment stored into several holes counts once per hole) */
 	uint32_t ooo_deadline_ms;/**< hole older than this (packet time) becomes a gap (default 1000; 0 = default) */
 	uint8_t overflow;        /**< enum fc_reasm_overflow (default SLIDING_WINDOW) */
 };
@@ -98,7 +124,7 @@ struct fc_reasm_side_stats {
 	uint64_t retransmits;    /**< segments entirely at or below delivered/buffered data */
 	uint64_t overlap_bytes;  /**< bytes of partial overlaps trimmed (first wins) */
 	uint64_t gap_bytes;      /**< bytes declared missing */
-	uint64_t dropped_oversize; /**< bytes not kept: limits, memcap, poisoned */
+	uint64_t dropped_oversize; /**< bytes not kept: drop_flow poisoned the side (its buffer, the segment, every later one); sliding_window never drops, it declares gaps */
 	uint32_t high_watermark; /**< peak OOO bytes buffered */
 	uint32_t buffered;       /**< OOO bytes buffered now */
 };
@@ -109,14 +135,15 @@ struct fc_reasm_side_stats {
 	X(streams_released,   "streams released") \
 	X(streams_exhausted,  "sides not reassembled: no stream state left") \
 	X(segments,           "payload segments seen") \
-	X(segments_ooo,       "segments buffered out of order") \
+	X(segments_ooo,       "segments that arrived ahead of a hole") \
 	X(retransmits,        "segments already delivered or buffered") \
 	X(overlap_bytes,      "bytes of partial overlaps trimmed") \
 	X(gaps,               "holes declared") \
 	X(gap_bytes,          "bytes declared missing") \
 	X(memcap_hits,        "segments that met the memcap") \
-	X(dropped_bytes,      "bytes not kept (limits, memcap, poisoned streams)") \
-	X(poisoned,           "streams poisoned by the drop_flow policy")
+	X(dropped_bytes,      "bytes not kept: poisoned streams (drop_flow)") \
+	X(poisoned,           "streams poisoned by the drop_flow policy") \
+	X(resyncs,            "segments beyond the window: delivery restarted there")
 
 struct fc_reasm_stats {
 #define FC_X_FIELD(name, desc) uint64_t name;
@@ -138,10 +165,27 @@ void fc_reasm_free(struct fc_reasm *r);
  * never create one. has_isn = 1 says the side's SYN was seen with
  * sequence number isn, so the stream starts at isn + 1 and a first
  * payload segment beyond it is out of order; with has_isn = 0 the first
- * payload segment sets the start (mid-stream pickup).
+ * payload segment sets the start (mid-stream pickup). A SYN's payload
+ * (TCP Fast Open) starts at seq + 1 and is delivered like any other.
+ * FIN and RST need no delivery action: call fc_reasm_flush() when the
+ * flow ends. A segment without payload on an existing stream still lets
+ * the OOO deadline run (packet time seg->ts).
  *
- * @return 0, or -ENOSPC if the side was poisoned by the drop_flow policy
- *         by this or an earlier call (end the flow with buffer_overflow).
+ * If no stream state is left, *stream becomes FC_REASM_STREAM_UNTRACKED
+ * and the side is not reassembled; 0 is returned.
+ *
+ * @param r [in] context
+ * @param stream [in,out] the side's handle (0 before its first payload)
+ * @param seg [in] the segment; its payload is read during the call only
+ * @param has_isn 1 if the side's SYN was seen
+ * @param isn that SYN's sequence number (used when has_isn is 1)
+ * @param cb [in] consumer (NULL: bytes are only counted)
+ * @param arg cookie passed to cb
+ * @return 0, -ENOSPC if the side was poisoned by the drop_flow policy
+ *         by this or an earlier call (end the flow with buffer_overflow),
+ *         or -EINVAL for a NULL argument, a payload pointer that is NULL
+ *         with len > 0, len > FC_REASM_MAX_WINDOW, or a handle that is
+ *         not a live stream of this context.
  */
 int fc_reasm_segment(struct fc_reasm *r, fc_stream_t *stream,
 		     const struct fc_reasm_seg *seg, int has_isn, uint32_t isn,
