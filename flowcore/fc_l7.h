@@ -152,10 +152,19 @@ struct fc_l7_parser {
 	enum fc_l7_result (*gap)(void *state, uint8_t side, uint32_t len);
 	/** The flow ends (fin != 0: fin/idle/shutdown; 0: rst/evicted/...): flush what is pending. */
 	void (*end)(void *state, int fin, uint64_t ts, struct fc_l7_emit *emit);
+	/**
+	 * 1: probed only on flows where a port hint matches (protocols whose
+	 * probe is too weak for arbitrary traffic, e.g. DNS); 0 (default):
+	 * probed on every port of its transport, hinted ports first.
+	 */
+	uint8_t port_only;
 };
 
 /** Largest tail a parser may ask to be kept (per side). */
 #define FC_L7_TAIL_MAX 16384
+
+/** Most parsers in the registry (the engine keeps a per-session bit each). */
+#define FC_L7_MAX_PARSERS 8
 
 /** Registry: every built-in parser, NULL-terminated. */
 extern const struct fc_l7_parser *const fc_l7_registry[];
@@ -172,6 +181,176 @@ const char *fc_l7_proto_name(unsigned int proto);
  * @return bytes written (excluding NUL) or -ENOSPC.
  */
 int fc_l7_session_json(const struct fc_event_session *s, char *buf, size_t len);
+
+/** Built-in parsers (each defined only when its l7/<proto>.c is built). */
+extern const struct fc_l7_parser fc_l7_http;
+extern const struct fc_l7_parser fc_l7_tls;
+extern const struct fc_l7_parser fc_l7_dns;     /**< DNS over UDP: one message per datagram */
+extern const struct fc_l7_parser fc_l7_dns_tcp; /**< DNS over TCP: 2-byte length framing */
+
+/*
+ * ENGINE.
+ *
+ * One engine per RX lcore holds every session of that lcore: a fixed pool
+ * of session records, a parallel pool of parser states (the largest
+ * state_size of the enabled parsers each), and a pool of tail buffers
+ * (the largest max_tail each), all allocated at create time. The caller
+ * keeps one fc_l7_session_t per flow (0 before the first payload) and
+ * passes its address to fc_l7_feed() and fc_l7_end().
+ *
+ * A session goes PROBING -> ACTIVE -> (DETACHED | POISONED | ended).
+ * Detaching and giving up release the record at once and leave a "done"
+ * handle that still names the protocol (fc_l7_session_done() tells it;
+ * feeding it costs nothing), so long flows whose parser has nothing more
+ * to learn hold no engine memory.
+ */
+
+/** @internal opaque per-lcore session engine */
+struct fc_l7_engine;
+
+/**
+ * Session handle stored by the caller per flow. 0 = no session yet; a
+ * value with the FC_L7_SESSION_DONE bits set = finished (no record held),
+ * the low byte naming the protocol (FC_L7_NONE when no parser matched).
+ */
+typedef uint32_t fc_l7_session_t;
+
+/** High bits of a finished session handle. */
+#define FC_L7_SESSION_DONE 0xffffff00u
+
+/** 1 if h is a finished session: feeding it again does nothing. */
+static inline int
+fc_l7_session_done(fc_l7_session_t h)
+{
+	return (h & FC_L7_SESSION_DONE) == FC_L7_SESSION_DONE;
+}
+
+/** Engine parameters; zero fields take the documented defaults. */
+struct fc_l7_engine_params {
+	const char *name;       /**< unique name of the lcore's objects */
+	int socket_id;          /**< NUMA socket */
+	uint32_t max_sessions;  /**< session records (default 16384); none left: counted, flow not parsed */
+	uint32_t probe_limit;   /**< bytes per side probed before giving up (default 4096) */
+	uint32_t enabled;       /**< bit (1u << enum fc_l7_proto) per protocol; 0 = every built-in parser */
+	uint32_t tail_buffers;  /**< tail buffers (default 512); none left: the tail is dropped as a gap */
+};
+
+/**
+ * Where session messages go. The tracker implements it by allocating a
+ * session event in its event buffer.
+ */
+struct fc_l7_sink {
+	/**
+	 * Room for one message of `proto`/`kind` on `side`: a session body the
+	 * engine fills (it sets every header field of the body itself), or
+	 * NULL when there is no room (the engine counts the message as
+	 * dropped and the parser carries on).
+	 */
+	struct fc_event_session *(*begin)(void *arg, uint8_t proto,
+					  uint8_t kind, uint8_t side);
+	/** The body returned by the last begin() is complete. */
+	void (*end)(void *arg);
+	void *arg;              /**< the sink's cookie */
+};
+
+/** Engine counters; one list gives the struct and the names. */
+#define FC_L7_COUNTERS(X) \
+	X(sessions,           "sessions created (first payload of a flow)") \
+	X(sessions_exhausted, "flows not parsed: no session record left") \
+	X(probes,             "probe calls") \
+	X(selected,           "sessions that found a parser") \
+	X(gave_up,            "sessions with no parser (probe_limit reached or every parser excluded)") \
+	X(detached,           "sessions detached by their parser") \
+	X(errors,             "sessions poisoned by a parse error") \
+	X(ended,              "sessions ended by fc_l7_end") \
+	X(bytes,              "payload bytes fed") \
+	X(messages,           "messages emitted") \
+	X(messages_dropped,   "messages lost: the sink had no room") \
+	X(tails,              "tails kept (bytes copied because a parser left them unconsumed)") \
+	X(tail_bytes,         "bytes copied into tail buffers") \
+	X(tails_exhausted,    "tails not kept: no tail buffer left (dropped as a gap)") \
+	X(tail_overflows,     "parsers that needed a tail over their max_tail (error)") \
+	X(gaps,               "gaps passed to parsers")
+
+/** Engine statistics. */
+struct fc_l7_stats {
+#define FC_X_FIELD(name, desc) uint64_t name;
+	FC_L7_COUNTERS(FC_X_FIELD)
+#undef FC_X_FIELD
+	uint64_t proto_sessions[FC_L7_PROTO_MAX]; /**< sessions per selected protocol ([0]: gave up) */
+	uint32_t sessions_in_use;  /**< session records held now */
+	uint32_t tails_in_use;     /**< tail buffers held now */
+};
+
+/**
+ * Create an engine and its pools.
+ * @return engine, or NULL with rte_errno set (EINVAL: bad params or no
+ *         parser enabled; ENOMEM).
+ */
+struct fc_l7_engine *fc_l7_engine_create(const struct fc_l7_engine_params *p);
+
+/** Free an engine; open sessions are dropped (parsers' fini, no messages). NULL is a no-op. */
+void fc_l7_engine_free(struct fc_l7_engine *e);
+
+/**
+ * Feed payload of one side of a flow.
+ *
+ * TCP: the reassembled in-order bytes of `side`, in any number of pieces.
+ * UDP: one datagram per call. The session is created on the first call
+ * with len > 0 and gets its parser by port hint, then by probing. Bytes
+ * are read only during the call.
+ *
+ * @param[in,out] h        the flow's session handle (0 at first).
+ * @param transport        IPPROTO_TCP or IPPROTO_UDP (others are ignored).
+ * @param orig_port, resp_port  the flow's ports (used at session creation).
+ * @param side             FC_SIDE_ORIG or FC_SIDE_RESP.
+ * @param ts               packet time, ns.
+ * @param sink             where messages go (NULL: every message is dropped).
+ * @return 0 (messages, if any, went to the sink; the session may have
+ *         become done); -EPROTO: the parser failed on this traffic, the
+ *         session is poisoned: fc_l7_session_error() gives the reason, and
+ *         the caller ends the flow (reason parse_error) with fc_l7_end();
+ *         -ENOSPC: no session record left (counted; call again later).
+ */
+int fc_l7_feed(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t transport,
+	       uint16_t orig_port, uint16_t resp_port, uint8_t side,
+	       const uint8_t *p, uint32_t len, uint64_t ts,
+	       const struct fc_l7_sink *sink);
+
+/**
+ * A hole of len bytes in a TCP side (reassembly gave up on it). The
+ * side's tail is dropped with it and the parser's gap hook resynchronises
+ * (or the session detaches). A probing session gives up.
+ * @return 0, or -EPROTO if the parser failed (as for fc_l7_feed()).
+ */
+int fc_l7_gap(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t side,
+	      uint32_t len);
+
+/**
+ * The flow ends: the parser's end() flushes what is pending (fin != 0 for
+ * fin/idle/shutdown ends, 0 for rst/evicted/errors), then the session is
+ * released and *h becomes 0. Any handle is accepted (0, done, poisoned).
+ */
+void fc_l7_end(struct fc_l7_engine *e, fc_l7_session_t *h, int fin,
+	       uint64_t ts, const struct fc_l7_sink *sink);
+
+/** Protocol of a session (FC_L7_NONE while probing or when none matched). */
+uint8_t fc_l7_session_proto(const struct fc_l7_engine *e, fc_l7_session_t h);
+
+/** Reason text of a poisoned session (static string), NULL otherwise. */
+const char *fc_l7_session_error(const struct fc_l7_engine *e, fc_l7_session_t h);
+
+/** Counters (owned by the engine; read on its lcore). */
+const struct fc_l7_stats *fc_l7_stats(const struct fc_l7_engine *e);
+
+/** Bytes of DPDK heap held by the engine. */
+uint64_t fc_l7_engine_memory(const struct fc_l7_engine *e);
+
+/** Name and description of counter i of FC_L7_COUNTERS; NULL past the end. */
+const char *fc_l7_counter_name(unsigned int i, const char **desc);
+
+/** Value of counter i of FC_L7_COUNTERS. */
+uint64_t fc_l7_counter(const struct fc_l7_stats *s, unsigned int i);
 
 #ifdef __cplusplus
 }
