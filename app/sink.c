@@ -11,6 +11,9 @@
 
 const struct app_sink_ops *const app_sink_formats[] = {
 	&app_sink_ndjson_ops,
+	&app_sink_eve_ops,
+	&app_sink_zeek_ops,
+	&app_sink_ipfix_ops,
 	NULL,
 };
 

@@ -56,6 +56,9 @@ extern const struct app_sink_ops *const app_sink_formats[];
 
 /** The formats (sink_*.c). */
 extern const struct app_sink_ops app_sink_ndjson_ops;
+extern const struct app_sink_ops app_sink_eve_ops;
+extern const struct app_sink_ops app_sink_zeek_ops;
+extern const struct app_sink_ops app_sink_ipfix_ops;
 
 /** Most --output sinks at once. */
 #define APP_MAX_SINKS 8
