@@ -17,17 +17,29 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
 
 #include "app.h"
+#include "stream_dump.h"
 
 static volatile sig_atomic_t quit_flag;
+static volatile sig_atomic_t hup_flag;
 
 static void
 on_signal(int sig)
 {
 	(void)sig;
 	quit_flag = 1;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	hup_flag = 1;
 }
 
 /*
@@ -92,15 +104,187 @@ check_pcap(const char *path)
 	return 0;
 }
 
-/* DPDK heap for offline mode: records, hash, mbufs, plus fixed overhead. */
+/*
+ * DPDK heap for offline mode, per worker: flow records and hash (~340 B
+ * per flow with headroom), event pool and ring, reassembly memcap and
+ * stream states; plus mbufs and fixed overhead.
+ */
 static unsigned int
 offline_mem_mb(const struct app_options *o)
 {
-	uint64_t flows = o->tracker.max_flows;
-	/* ~340 B per flow: hash slot share + hot and cold records, with headroom. */
-	uint64_t mb = 64 + (flows * 340 + (1u << 20) - 1) / (1u << 20);
+	uint64_t per = (uint64_t)o->tracker.max_flows * 340 +
+		(uint64_t)o->events.pool_size * (sizeof(struct fc_event) + 64) +
+		(uint64_t)o->tracker.event_capacity * sizeof(struct fc_event) +
+		(uint64_t)o->events.ring_size * 8;
+	uint64_t mb;
 
+	if (o->reasm_enabled || o->dump.streams_dir[0] != '\0')
+		per += (o->reasm.memcap ? o->reasm.memcap : 64ull << 20) * 9 / 8 +
+			(uint64_t)(o->reasm.max_streams ? o->reasm.max_streams : 65536) * 128;
+	if (o->l7.enabled != 0)
+		per += 64ull << 20; /* session records, parser states, tail buffers */
+	mb = 64 + (per * (o->lcores.rx ? o->lcores.rx : 1) + (1u << 20) - 1) / (1u << 20);
 	return (unsigned int)mb;
+}
+
+/* Create a worker's tracker, rings and pools. */
+static int
+worker_init(struct app_ctx *ctx, struct app_worker *w)
+{
+	struct fc_tracker_params tp = ctx->opt.tracker;
+	char name[RTE_MEMPOOL_NAMESIZE];
+	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+
+	snprintf(name, sizeof(name), "fc_w%u", w->index);
+	tp.name = name;
+	tp.socket_id = socket;
+	tp.lcore_index = (uint8_t)w->index;
+	/* Reassembly, parsers and interim records from the config. */
+	tp.reasm_enabled = ctx->opt.reasm_enabled != 0;
+	tp.reasm = ctx->opt.reasm;
+	tp.l7_enabled = ctx->opt.l7.enabled != 0;
+	tp.l7.enabled = ctx->opt.l7.enabled;
+	tp.l7.probe_limit = ctx->opt.l7.probe_limit;
+	tp.flow_update_interval = ctx->opt.events.flow_update_interval;
+	if (ctx->opt.dump.streams_dir[0] != '\0') {
+		w->dump = app_stream_dump_open(ctx->opt.dump.streams_dir,
+					       ctx->opt.dump.gap_fill == APP_GAP_SKIP ?
+					       APP_DUMP_GAP_SKIP : ctx->opt.dump.gap_byte);
+		if (w->dump == NULL)
+			return -EINVAL;
+		app_stream_dump_cb(w->dump, &w->dump_cb);
+		tp.stream_cb = &w->dump_cb;
+		tp.reasm_enabled = 1;
+	}
+	w->tracker = fc_tracker_create(&tp);
+	if (w->tracker == NULL) {
+		fprintf(stderr, "flowscope: worker %u: cannot create the flow table "
+			"(%u flows) and reassembly: %s%s\n", w->index,
+			ctx->opt.tracker.max_flows, rte_strerror(rte_errno),
+			rte_errno == ENOMEM ? "; give EAL more memory (-m, --memory "
+			"offline) or lower --max-flows / reassembly.memcap" : "");
+		return -ENOMEM;
+	}
+	if (ctx->use_export) {
+		snprintf(name, sizeof(name), "fc_evp%u", w->index);
+		w->ev_pool = rte_mempool_create(name, ctx->opt.events.pool_size,
+						sizeof(struct fc_event), 64, 0,
+						NULL, NULL, NULL, NULL, socket,
+						0);
+		snprintf(name, sizeof(name), "fc_evr%u", w->index);
+		if (w->ev_pool != NULL)
+			w->ev_ring = rte_ring_create(name, ctx->opt.events.ring_size, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->ev_pool == NULL || w->ev_ring == NULL) {
+			fprintf(stderr, "flowscope: worker %u: cannot create the event "
+				"pool (%u) and ring (%u): %s\n", w->index,
+				ctx->opt.events.pool_size, ctx->opt.events.ring_size,
+				rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	if (ctx->use_dispatch) {
+		snprintf(name, sizeof(name), "fc_in%u", w->index);
+		w->in = rte_ring_create(name, 1024, socket,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->in == NULL) {
+			fprintf(stderr, "flowscope: worker %u: cannot create its "
+				"dispatch ring: %s\n", w->index, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void
+worker_fini(struct app_worker *w)
+{
+	fc_tracker_free(w->tracker);
+	app_stream_dump_close(w->dump);
+	rte_ring_free(w->ev_ring);
+	rte_ring_free(w->in);
+	rte_mempool_free(w->ev_pool);
+}
+
+/*
+ * Lay out the lcores: the main lcore exports (and runs control), then the
+ * dispatch lcore if any, then one lcore per RX worker.
+ */
+static int
+assign_lcores(struct app_ctx *ctx)
+{
+	unsigned int need = ctx->n_workers + (ctx->use_dispatch ? 1 : 0);
+	unsigned int lcore, k = 0;
+
+	if (!ctx->use_export) {
+		ctx->workers[0].lcore_id = rte_get_main_lcore();
+		return 0;
+	}
+	if (rte_lcore_count() < need + 1) {
+		fprintf(stderr, "flowscope: %u lcores needed (1 main/export%s + %u RX), "
+			"EAL has %u: give more with -l/--lcores (lcores may share cores, "
+			"e.g. --lcores '(0-%u)@(0-1)')\n", need + 1,
+			ctx->use_dispatch ? " + 1 dispatch" : "", ctx->n_workers,
+			rte_lcore_count(), need);
+		return -EINVAL;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (k == 0 && ctx->use_dispatch)
+			ctx->dispatch.lcore_id = lcore;
+		else if (k - (ctx->use_dispatch ? 1 : 0) < ctx->n_workers)
+			ctx->workers[k - (ctx->use_dispatch ? 1 : 0)].lcore_id = lcore;
+		k++;
+	}
+	return 0;
+}
+
+static int
+app_run(struct app_ctx *ctx)
+{
+	int ret = APP_EXIT_OK;
+	unsigned int i;
+
+	ctx->n_workers = ctx->opt.lcores.rx;
+	ctx->use_export = ctx->opt.lcores.export_lcore != 0;
+	if (app_ports_init(ctx) != 0)
+		return APP_EXIT_ERROR;
+	ctx->hold = ctx->opt.events.full_policy == APP_FULL_HOLD ||
+		(ctx->opt.events.full_policy == APP_FULL_AUTO && ctx->packet_clock);
+	if (assign_lcores(ctx) != 0) {
+		app_ports_close(ctx);
+		return APP_EXIT_USAGE;
+	}
+	for (i = 0; i < ctx->n_workers; i++) {
+		ctx->workers[i].ctx = ctx;
+		ctx->workers[i].index = i;
+		if (worker_init(ctx, &ctx->workers[i]) != 0) {
+			ret = APP_EXIT_ERROR;
+			goto out;
+		}
+	}
+	app_telemetry_register(ctx);
+	ctx->start_tsc = rte_rdtsc();
+	if (!ctx->use_export) {
+		app_worker_main(&ctx->workers[0]);
+	} else {
+		if (ctx->use_dispatch)
+			rte_eal_remote_launch(app_dispatch_main, ctx,
+					      ctx->dispatch.lcore_id);
+		for (i = 0; i < ctx->n_workers; i++)
+			rte_eal_remote_launch(app_worker_main, &ctx->workers[i],
+					      ctx->workers[i].lcore_id);
+		app_export_loop(ctx);
+		rte_eal_mp_wait_lcore();
+	}
+	/* Flush the sinks first so the final stats count what they wrote. */
+	app_sinks_tick(&ctx->sinks, app_wall_ns());
+	if (ctx->opt.print_stats)
+		app_stats_emit(ctx, 1);
+out:
+	app_ports_close(ctx);
+	for (i = 0; i < ctx->n_workers; i++)
+		worker_fini(&ctx->workers[i]);
+	return ret;
 }
 
 int
@@ -108,12 +292,14 @@ main(int argc, char **argv)
 {
 	struct app_ctx ctx;
 	char *eal_argv[32];
-	char mem[16], vdev[4200];
+	char mem[16], vdev[4200], lcores[32];
+	unsigned int n_lcores;
 	int eal_argc = 0, app_argc, dashes = -1, i, rc, ret = APP_EXIT_OK;
 	char **app_argv;
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.quit = &quit_flag;
+	ctx.hup = &hup_flag;
 	ctx.ts_dynfield = -1;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
@@ -158,8 +344,15 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = "--no-telemetry";
 		eal_argv[eal_argc++] = "-m";
 		eal_argv[eal_argc++] = mem;
+		/* Main (export) lcore, dispatch, workers: all share the two cores. */
+		n_lcores = 1 + ctx.opt.lcores.rx +
+			(ctx.opt.lcores.rx > 1 && ctx.opt.lcores.dispatch != APP_SW_OFF ? 1 : 0);
+		if (!ctx.opt.lcores.export_lcore)
+			n_lcores = 1;
+		snprintf(lcores, sizeof(lcores), n_lcores == 1 ? "0@(0-1)" :
+			 "(0-%u)@(0-1)", n_lcores - 1);
 		eal_argv[eal_argc++] = "--lcores";
-		eal_argv[eal_argc++] = "0@(0-1)";
+		eal_argv[eal_argc++] = lcores;
 		eal_argv[eal_argc++] = "--log-level";
 		eal_argv[eal_argc++] = "error";
 		eal_argv[eal_argc++] = "--vdev";
@@ -184,37 +377,17 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_hup);
 	signal(SIGPIPE, SIG_IGN);
 
 	if (app_sinks_open(&ctx.sinks, ctx.opt.outputs, ctx.opt.n_outputs) != 0) {
 		ret = APP_EXIT_USAGE;
 		goto out;
 	}
-	ctx.opt.tracker.name = "fc_lcore0";
-	ctx.opt.tracker.socket_id = (int)rte_socket_id();
-	ctx.opt.tracker.lcore_index = (uint8_t)rte_lcore_index(-1);
-	ctx.tracker = fc_tracker_create(&ctx.opt.tracker);
-	if (ctx.tracker == NULL) {
-		fprintf(stderr, "flowscope: cannot create the flow table (%u flows, "
-			"about %u MB of DPDK heap): %s%s\n",
-			ctx.opt.tracker.max_flows, offline_mem_mb(&ctx.opt),
-			rte_strerror(rte_errno),
-			rte_errno == ENOMEM ? "; give EAL more memory (-m, --memory "
-			"offline) or lower --max-flows" : "");
-		ret = APP_EXIT_ERROR;
-		goto out;
-	}
-	if (app_ports_init(&ctx) != 0) {
-		ret = APP_EXIT_ERROR;
-		goto out;
-	}
-	if (app_rx_loop(&ctx) != 0)
-		ret = APP_EXIT_ERROR;
-	app_ports_close(&ctx);
+	ret = app_run(&ctx);
 out:
 	if (app_sinks_close(&ctx.sinks) != 0 && ret == APP_EXIT_OK)
 		ret = APP_EXIT_ERROR;
-	fc_tracker_free(ctx.tracker);
 	rte_eal_cleanup();
 	return ret;
 }

@@ -6,6 +6,11 @@
  * (rx_pcap=) has timestamps in epoch time (the capture time); when every
  * port is such a replay, the run uses packet time throughout (offline
  * semantics, end of file = end of input), otherwise the wall clock.
+ *
+ * Flows reach RX workers by symmetric RSS (rte_flow SYMMETRIC_TOEPLITZ
+ * where the PMD has it, else the repeated 0x6d5a key: both make the two
+ * directions of a flow hash alike), one queue per worker; devices
+ * without RSS are read by the dispatch lcore instead (dispatch.c).
  */
 
 #include <errno.h>
@@ -15,6 +20,7 @@
 #include <rte_dev.h>
 #include <rte_devargs.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
@@ -39,29 +45,117 @@ port_replays_file(const struct rte_eth_dev_info *info)
 		strstr(da->args, "rx_pcap=") != NULL;
 }
 
+/* The repeated 0x6d5a Toeplitz key: hash(a, b) == hash(b, a). */
+static uint8_t sym_rss_key[40] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+/*
+ * Ask the PMD for symmetric Toeplitz through rte_flow (one rule sending
+ * every frame to RSS over all queues); 0 if it took it.
+ */
+static int
+rss_flow_symmetric(uint16_t port, uint16_t n_rxq, uint64_t rss_hf)
+{
+	uint16_t queues[APP_MAX_WORKERS];
+	struct rte_flow_attr attr = { .ingress = 1 };
+	struct rte_flow_item pattern[] = {
+		{ .type = RTE_FLOW_ITEM_TYPE_ETH },
+		{ .type = RTE_FLOW_ITEM_TYPE_END },
+	};
+	struct rte_flow_action_rss rss = {
+		.func = RTE_ETH_HASH_FUNCTION_SYMMETRIC_TOEPLITZ,
+		.level = 0,
+		.types = rss_hf,
+		.queue_num = n_rxq,
+		.queue = queues,
+	};
+	struct rte_flow_action actions[] = {
+		{ .type = RTE_FLOW_ACTION_TYPE_RSS, .conf = &rss },
+		{ .type = RTE_FLOW_ACTION_TYPE_END },
+	};
+	struct rte_flow_error err;
+
+	for (uint16_t q = 0; q < n_rxq; q++)
+		queues[q] = q;
+	if (rte_flow_validate(port, &attr, pattern, actions, &err) != 0)
+		return -ENOTSUP;
+	return rte_flow_create(port, &attr, pattern, actions, &err) != NULL ? 0 : -ENOTSUP;
+}
+
+/*
+ * Decide how flows reach workers: with one worker, trivially; with more,
+ * each port's RSS spreads them over one queue per worker, unless a port
+ * cannot (no RSS, too few queues) or lcores.dispatch is on, in which case
+ * a dispatch lcore reads every queue and spreads them in software.
+ */
+static int
+decide_dispatch(struct app_ctx *ctx)
+{
+	uint16_t port;
+
+	if (ctx->opt.lcores.dispatch == APP_SW_ON)
+		return 1;
+	if (ctx->n_workers <= 1 || ctx->opt.lcores.dispatch == APP_SW_OFF)
+		return 0;
+	RTE_ETH_FOREACH_DEV(port) {
+		struct rte_eth_dev_info info;
+
+		if (rte_eth_dev_info_get(port, &info) != 0 ||
+		    info.flow_type_rss_offloads == 0 ||
+		    info.max_rx_queues < ctx->n_workers)
+			return 1;
+	}
+	return 0;
+}
+
 int
 app_ports_init(struct app_ctx *ctx)
 {
 	uint16_t port;
+	unsigned int nb_mbufs;
 	int rc;
 
 	if (rte_eth_dev_count_avail() == 0) {
 		fprintf(stderr, "flowscope: no ethdev port (give --pcap FILE or a --vdev/PCI device)\n");
 		return -ENODEV;
 	}
-	ctx->mbuf_pool = rte_pktmbuf_pool_create("app_mbufs", APP_MBUFS,
+	if (ctx->n_workers == 0)
+		ctx->n_workers = 1;
+	if (ctx->n_workers > APP_MAX_WORKERS) {
+		fprintf(stderr, "flowscope: at most %u RX lcores\n", APP_MAX_WORKERS);
+		return -EINVAL;
+	}
+	ctx->use_dispatch = ctx->use_export && decide_dispatch(ctx);
+	if (ctx->n_workers > 1 && !ctx->use_export) {
+		fprintf(stderr, "flowscope: several RX lcores need the export lcore "
+			"(lcores.export on)\n");
+		return -EINVAL;
+	}
+	/* RX descriptors of every queue, the dispatch rings, bursts in flight. */
+	nb_mbufs = rte_eth_dev_count_avail() * (ctx->use_dispatch ? APP_MAX_RXQ :
+						 ctx->n_workers) * APP_RX_DESC +
+		ctx->n_workers * (1024 + 64) + 1024;
+	if (nb_mbufs < APP_MBUFS)
+		nb_mbufs = APP_MBUFS;
+	ctx->mbuf_pool = rte_pktmbuf_pool_create("app_mbufs", nb_mbufs,
 						 APP_MBUF_CACHE, 0,
 						 RTE_MBUF_DEFAULT_BUF_SIZE,
 						 (int)rte_socket_id());
 	if (ctx->mbuf_pool == NULL) {
-		fprintf(stderr, "flowscope: cannot create the mbuf pool: %s\n",
-			rte_strerror(rte_errno));
+		fprintf(stderr, "flowscope: cannot create the mbuf pool (%u mbufs): %s\n",
+			nb_mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	RTE_ETH_FOREACH_DEV(port) {
 		struct rte_eth_conf conf;
 		struct rte_eth_dev_info info;
 		struct app_port *p;
+		uint16_t n_rxq, q;
+		uint64_t rss_hf = 0;
 
 		if (ctx->n_ports >= APP_MAX_PORTS) {
 			fprintf(stderr, "flowscope: more than %d ports; ignoring port %u\n",
@@ -77,9 +171,32 @@ app_ports_init(struct app_ctx *ctx)
 		memset(&conf, 0, sizeof(conf));
 		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
-		rc = rte_eth_dev_configure(port, 1, 1, &conf);
-		if (rc == 0)
-			rc = rte_eth_rx_queue_setup(port, 0, APP_RX_DESC,
+		if (ctx->use_dispatch) {
+			/*
+			 * af_packet reports exactly its qpairs (kernel fanout
+			 * spreads flows over them); other devices get one queue
+			 * (memif and ring report far more than their peer has).
+			 */
+			n_rxq = strcmp(info.driver_name, "net_af_packet") == 0 ?
+				info.max_rx_queues : 1;
+			if (n_rxq > APP_MAX_RXQ)
+				n_rxq = APP_MAX_RXQ;
+		} else {
+			n_rxq = (uint16_t)ctx->n_workers;
+		}
+		if (n_rxq == 0)
+			n_rxq = 1;
+		if (n_rxq > 1 && !ctx->use_dispatch) {
+			rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+				info.flow_type_rss_offloads;
+			conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			conf.rx_adv_conf.rss_conf.rss_key = sym_rss_key;
+			conf.rx_adv_conf.rss_conf.rss_key_len = sizeof(sym_rss_key);
+			conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+		}
+		rc = rte_eth_dev_configure(port, n_rxq, 1, &conf);
+		for (q = 0; rc == 0 && q < n_rxq; q++)
+			rc = rte_eth_rx_queue_setup(port, q, APP_RX_DESC,
 						    rte_eth_dev_socket_id(port),
 						    NULL, ctx->mbuf_pool);
 		if (rc == 0)
@@ -89,15 +206,44 @@ app_ports_init(struct app_ctx *ctx)
 		if (rc == 0)
 			rc = rte_eth_dev_start(port);
 		if (rc != 0) {
-			fprintf(stderr, "flowscope: port %u (%s): setup failed: %s\n",
-				port, info.driver_name, rte_strerror(-rc));
+			fprintf(stderr, "flowscope: port %u (%s): setup with %u RX queues "
+				"failed: %s\n", port, info.driver_name, n_rxq,
+				rte_strerror(-rc));
 			return rc;
 		}
 		/* Capture from the wire: see every frame, not just ours. */
 		rte_eth_promiscuous_enable(port);
 		p = &ctx->ports[ctx->n_ports++];
 		p->port_id = port;
+		p->n_rxq = n_rxq;
 		p->is_pcap_file = port_replays_file(&info);
+		snprintf(p->rss, sizeof(p->rss), "none");
+		if (n_rxq > 1 && !ctx->use_dispatch) {
+			if (rss_flow_symmetric(port, n_rxq, rss_hf) == 0)
+				snprintf(p->rss, sizeof(p->rss), "symmetric_toeplitz");
+			else
+				snprintf(p->rss, sizeof(p->rss), "0x6d5a key");
+			fprintf(stderr, "flowscope: port %u (%s): RSS over %u queues, %s\n",
+				port, info.driver_name, n_rxq, p->rss);
+		}
+		/* Who reads the queues: the dispatch lcore, or worker q reads queue q. */
+		for (q = 0; q < n_rxq; q++) {
+			struct app_rxq *r;
+
+			if (ctx->use_dispatch) {
+				if (ctx->dispatch.n_rxq == APP_MAX_RXQ)
+					break;
+				r = &ctx->dispatch.rxq[ctx->dispatch.n_rxq++];
+			} else {
+				struct app_worker *w = &ctx->workers[q];
+
+				if (w->n_rxq == APP_MAX_RXQ)
+					break;
+				r = &w->rxq[w->n_rxq++];
+			}
+			r->port = (uint16_t)(ctx->n_ports - 1);
+			r->queue = q;
+		}
 	}
 	ctx->packet_clock = 1;
 	for (port = 0; port < ctx->n_ports; port++)

@@ -1,18 +1,33 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The RX loop: rx_burst -> fc_tracker_burst -> events -> sink, with
- * bounded idle expiry after every poll.
+ * An RX worker lcore: frames -> its tracker -> events -> export.
+ *
+ * Frames come from the worker's own RX queues (symmetric RSS spreads the
+ * flows, so both directions of a flow reach the same worker) or, for
+ * devices without RSS, from its ring filled by the dispatch lcore. The
+ * worker owns its tracker (flow table, reassembly): nothing on this path
+ * is shared or locked.
+ *
+ * Events leave in bursts: each is copied (only the bytes its type uses)
+ * into an object of the worker's event mempool and the pointers are
+ * enqueued on the worker's SP/SC ring to the export lcore, which writes
+ * the sinks and frees the objects. When the ring is full or the pool
+ * empty, policy drop counts the events per reason and goes on; policy
+ * hold waits (RX stalls, the NIC counts imissed) until the export lcore
+ * catches up. Without an export lcore (lcores.export off, one worker) the
+ * worker writes the sinks itself.
  *
  * Frames that span several mbufs are copied into a per-slot scratch
- * buffer (allocated once) so the decoder sees contiguous bytes; frames
- * longer than that buffer are truncated to it and counted. Timestamps
- * are the capture time (net_pcap's RX timestamp, in microseconds) when
- * every port replays a file, else the wall clock.
+ * buffer (allocated once); frames longer than that are truncated to it
+ * and counted. Timestamps are the capture time when every port replays a
+ * file, else the wall clock.
  *
- * End of input: for a pcap file, the first empty poll that is not caused
- * by mbuf exhaustion (rx_nombuf unchanged) is the end of the file. Then
- * every open flow ends with reason `shutdown` and a final stats object is
- * written. Idle live ports back off (up to 1 ms) instead of spinning.
+ * End: a pcap file ends at the first empty poll not caused by mbuf
+ * exhaustion; a dispatch ring ends when the dispatch lcore is done and
+ * the ring is empty; a signal (stop_rx) ends a live run. Then every open
+ * flow ends with reason `shutdown`, the last events are handed over, and
+ * `done` is set. Idle polling backs off (up to idle_backoff_us) so
+ * oversubscribed cores still make progress.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,117 +39,189 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_mempool.h>
 #include <rte_pause.h>
+#include <rte_ring.h>
 
 #include "app.h"
 
 #define RX_BURST FC_TRACKER_BURST
-#define SCRATCH_LEN 16384
-#define IDLE_SLEEP_MAX_US 1000
+#define SCRATCH_LEN (64 * 1024 + 256) /* largest IP packet plus link headers */
+#define EV_BURST 64
+
+uint64_t
+app_wall_ns(void)
+{
+	struct timespec tp;
+
+	clock_gettime(CLOCK_REALTIME, &tp);
+	return (uint64_t)tp.tv_sec * FC_NS_PER_SEC + (uint64_t)tp.tv_nsec;
+}
+
+/* Back off while idle: pause first, then sleep up to max_us. */
+static void
+idle_wait(unsigned int *idle_us, unsigned int max_us)
+{
+	*idle_us = *idle_us == 0 ? 1 : *idle_us * 2;
+	if (*idle_us > max_us)
+		*idle_us = max_us;
+	if (*idle_us < 16)
+		rte_pause();
+	else
+		usleep(*idle_us);
+}
+
+/* Hand n events to the export lcore (or the sinks); never silent. */
+static void
+hand_over(struct app_worker *w, const struct fc_event *ev, unsigned int n)
+{
+	struct app_ctx *ctx = w->ctx;
+	void *obj[EV_BURST];
+	unsigned int i = 0, idle = 0;
+
+	if (w->ev_ring == NULL) {
+		if (app_sinks_write(&ctx->sinks, ev, n) == -EPIPE)
+			*ctx->quit = 1;
+		return;
+	}
+	while (i < n) {
+		unsigned int k = n - i < EV_BURST ? n - i : EV_BURST;
+		unsigned int j, sent;
+
+		if (rte_mempool_get_bulk(w->ev_pool, obj, k) != 0) {
+			if (ctx->hold && !*ctx->quit) {
+				w->ex.hold_waits++;
+				idle_wait(&idle, 100);
+				continue;
+			}
+			/* Partial: as many single objects as there are. */
+			for (k = 0; k < n - i && k < EV_BURST; k++)
+				if (rte_mempool_get(w->ev_pool, &obj[k]) != 0)
+					break;
+			if (k == 0) {
+				w->ex.drop_pool_empty += n - i;
+				return;
+			}
+		}
+		for (j = 0; j < k; j++)
+			memcpy(obj[j], &ev[i + j], fc_event_size(&ev[i + j]));
+		sent = 0;
+		while (sent < k) {
+			sent += rte_ring_sp_enqueue_burst(w->ev_ring, obj + sent,
+							  k - sent, NULL);
+			if (sent == k)
+				break;
+			if (ctx->hold && !*ctx->quit) {
+				w->ex.hold_waits++;
+				idle_wait(&idle, 100);
+				continue;
+			}
+			w->ex.drop_ring_full += k - sent;
+			rte_mempool_put_bulk(w->ev_pool, obj + sent, k - sent);
+			break;
+		}
+		w->ex.enqueued += sent;
+		i += k;
+		idle = 0;
+	}
+}
+
+static void
+drain_events(struct app_worker *w)
+{
+	const struct fc_event *ev;
+	unsigned int n;
+
+	ev = fc_tracker_events(w->tracker, &n);
+	if (n == 0)
+		return;
+	hand_over(w, ev, n);
+	fc_tracker_events_clear(w->tracker);
+}
+
+static void
+track_frames(struct app_worker *w, struct fc_frame *frames, unsigned int n)
+{
+	unsigned int done = 0;
+
+	while (done < n) {
+		done += fc_tracker_burst(w->tracker, frames + done, n - done);
+		drain_events(w);
+	}
+}
+
+void
+app_frame_fill(const struct app_ctx *ctx, struct rte_mbuf *m, struct fc_frame *f,
+	       uint8_t *scratch, uint64_t *now, struct app_worker *w)
+{
+	if (m->nb_segs == 1) {
+		f->data = rte_pktmbuf_mtod(m, const uint8_t *);
+		f->cap_len = m->data_len;
+	} else {
+		uint32_t len = m->pkt_len;
+
+		if (len > SCRATCH_LEN) {
+			len = SCRATCH_LEN;
+			w->rx_oversize++;
+		}
+		f->data = rte_pktmbuf_read(m, 0, len, scratch);
+		f->cap_len = f->data != NULL ? len : 0;
+		w->rx_linearized++;
+	}
+	f->wire_len = 0; /* the PMD does not report it: decode estimates */
+	if (ctx->packet_clock && ctx->ts_dynfield >= 0 &&
+	    (m->ol_flags & ctx->ts_dynflag)) {
+		uint64_t us = *RTE_MBUF_DYNFIELD(m, ctx->ts_dynfield,
+						 rte_mbuf_timestamp_t *);
+		f->ts = us * FC_NS_PER_USEC;
+	} else {
+		if (*now == 0)
+			*now = app_wall_ns();
+		f->ts = *now;
+	}
+}
 
 struct rx_state {
 	struct rte_mbuf *pkts[RX_BURST];
 	struct fc_frame frames[RX_BURST];
 	uint8_t *scratch;              /**< RX_BURST x SCRATCH_LEN */
-	uint64_t wall_base_ns;         /**< wall clock at tsc_base */
-	uint64_t tsc_base;
-	uint64_t tsc_hz;
-	uint64_t next_stats_ns;        /**< packet time of the next periodic stats */
+	uint64_t next_stats_ns;        /**< packet time of the next periodic stats (no export lcore) */
 };
 
-static uint64_t
-wall_ns(const struct rx_state *rs)
-{
-	uint64_t d = rte_rdtsc() - rs->tsc_base;
-
-	return rs->wall_base_ns + d / rs->tsc_hz * FC_NS_PER_SEC +
-		(d % rs->tsc_hz) * FC_NS_PER_SEC / rs->tsc_hz;
-}
-
-/* Hand the tracker's events to the sink and forget them. */
 static void
-drain_events(struct app_ctx *ctx)
-{
-	const struct fc_event *ev;
-	unsigned int n;
-
-	ev = fc_tracker_events(ctx->tracker, &n);
-	if (n == 0)
-		return;
-	if (app_sinks_write(&ctx->sinks, ev, n) == -EPIPE)
-		*ctx->quit = 1;
-	fc_tracker_events_clear(ctx->tracker);
-}
-
-static void
-track_frames(struct app_ctx *ctx, struct rx_state *rs, unsigned int n)
-{
-	unsigned int done = 0;
-
-	while (done < n) {
-		done += fc_tracker_burst(ctx->tracker, rs->frames + done,
-					 n - done);
-		drain_events(ctx);
-	}
-}
-
-static void
-fill_frames(struct app_ctx *ctx, struct rx_state *rs, unsigned int n)
+process(struct app_worker *w, struct rx_state *rs, unsigned int n)
 {
 	uint64_t now = 0;
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = rs->pkts[i];
-		struct fc_frame *f = &rs->frames[i];
-
-		if (m->nb_segs == 1) {
-			f->data = rte_pktmbuf_mtod(m, const uint8_t *);
-			f->cap_len = m->data_len;
-		} else {
-			uint32_t len = m->pkt_len;
-			uint8_t *buf = rs->scratch + (size_t)i * SCRATCH_LEN;
-
-			if (len > SCRATCH_LEN) {
-				len = SCRATCH_LEN;
-				ctx->rx_oversize++;
-			}
-			f->data = rte_pktmbuf_read(m, 0, len, buf);
-			f->cap_len = f->data != NULL ? len : 0;
-			ctx->rx_linearized++;
-		}
-		f->wire_len = 0; /* the PMD does not report it: decode estimates */
-		if (ctx->packet_clock && ctx->ts_dynfield >= 0 &&
-		    (m->ol_flags & ctx->ts_dynflag)) {
-			uint64_t us = *RTE_MBUF_DYNFIELD(m, ctx->ts_dynfield,
-							 rte_mbuf_timestamp_t *);
-			f->ts = us * FC_NS_PER_USEC;
-		} else {
-			if (now == 0)
-				now = wall_ns(rs);
-			f->ts = now;
-		}
-	}
+	for (i = 0; i < n; i++)
+		app_frame_fill(w->ctx, rs->pkts[i], &rs->frames[i],
+			       rs->scratch + (size_t)i * SCRATCH_LEN, &now, w);
+	w->rx_frames += n;
+	track_frames(w, rs->frames, n);
+	rte_pktmbuf_free_bulk(rs->pkts, n);
 }
 
-/* 1 once every port has reached its end. */
+/* Poll the worker's queues; 1 once every one of them has ended. */
 static int
-poll_ports(struct app_ctx *ctx, struct rx_state *rs, unsigned int *got)
+poll_queues(struct app_worker *w, struct rx_state *rs, unsigned int *got)
 {
+	struct app_ctx *ctx = w->ctx;
 	unsigned int i, live = 0;
 
 	*got = 0;
-	for (i = 0; i < ctx->n_ports; i++) {
-		struct app_port *p = &ctx->ports[i];
+	for (i = 0; i < w->n_rxq; i++) {
+		struct app_port *p = &ctx->ports[w->rxq[i].port];
 		uint16_t n;
 
 		if (p->eof)
 			continue;
 		live++;
-		n = rte_eth_rx_burst(p->port_id, 0, rs->pkts, RX_BURST);
+		n = rte_eth_rx_burst(p->port_id, w->rxq[i].queue, rs->pkts, RX_BURST);
 		if (n == 0) {
 			struct rte_eth_stats st;
 
+			/* One queue per pcap file port (no RSS): this worker owns it. */
 			if (!p->is_pcap_file)
 				continue;
 			if (rte_eth_stats_get(p->port_id, &st) == 0 &&
@@ -143,21 +230,42 @@ poll_ports(struct app_ctx *ctx, struct rx_state *rs, unsigned int *got)
 			p->last_nombuf = st.rx_nombuf;
 			continue;
 		}
-		ctx->rx_frames += n;
 		*got += n;
-		fill_frames(ctx, rs, n);
-		track_frames(ctx, rs, n);
-		rte_pktmbuf_free_bulk(rs->pkts, n);
+		process(w, rs, n);
 	}
 	return live == 0;
 }
 
-static void
-periodic_stats(struct app_ctx *ctx, struct rx_state *rs)
+/*
+ * Read the dispatch ring; 1 once the dispatch lcore is done and it is
+ * empty. An empty ring means every frame up to the dispatch clock read
+ * before it was processed: *clock gets that time (else 0).
+ */
+static int
+poll_ring(struct app_worker *w, struct rx_state *rs, unsigned int *got,
+	  uint64_t *clock)
 {
-	uint64_t now = fc_tracker_now(ctx->tracker);
+	int dispatch_done = w->ctx->dispatch.done;
+	uint64_t c = w->ctx->dispatch.clock;
+	unsigned int n;
 
-	if (ctx->opt.stats_interval == 0 || !ctx->opt.print_stats || now == 0)
+	rte_smp_rmb();
+	n = rte_ring_sc_dequeue_burst(w->in, (void **)rs->pkts, RX_BURST, NULL);
+	*got = n;
+	*clock = n == 0 ? c : 0;
+	if (n > 0)
+		process(w, rs, n);
+	return n == 0 && dispatch_done;
+}
+
+static void
+periodic_stats(struct app_worker *w, struct rx_state *rs)
+{
+	struct app_ctx *ctx = w->ctx;
+	uint64_t now = fc_tracker_now(w->tracker);
+
+	if (ctx->use_export || ctx->opt.stats_interval == 0 ||
+	    !ctx->opt.print_stats || now == 0)
 		return;
 	if (rs->next_stats_ns == 0)
 		rs->next_stats_ns = now + ctx->opt.stats_interval * FC_NS_PER_SEC;
@@ -167,54 +275,81 @@ periodic_stats(struct app_ctx *ctx, struct rx_state *rs)
 	}
 }
 
-int
-app_rx_loop(struct app_ctx *ctx)
+/* Without an export lcore the worker owns the sinks: ticks and SIGHUP. */
+static void
+sink_chores(struct app_ctx *ctx, uint64_t *next_tick)
 {
+	uint64_t wall = app_wall_ns();
+
+	if (*ctx->hup) {
+		*ctx->hup = 0;
+		app_sinks_reopen(&ctx->sinks);
+	}
+	if (wall >= *next_tick) {
+		app_sinks_tick(&ctx->sinks, wall);
+		*next_tick = wall + 100 * 1000 * 1000ull;
+	}
+	if (*ctx->quit)
+		ctx->stop_rx = 1;
+}
+
+int
+app_worker_main(void *arg)
+{
+	struct app_worker *w = arg;
+	struct app_ctx *ctx = w->ctx;
 	struct rx_state rs;
-	struct timespec tp;
 	unsigned int idle_us = 0, got;
+	uint64_t next_tick = 0;
 
 	memset(&rs, 0, sizeof(rs));
-	rs.scratch = rte_malloc("rx_scratch", (size_t)RX_BURST * SCRATCH_LEN, 0);
+	rs.scratch = rte_malloc_socket("rx_scratch", (size_t)RX_BURST * SCRATCH_LEN,
+				       0, (int)rte_socket_id());
 	if (rs.scratch == NULL) {
-		fprintf(stderr, "flowscope: cannot allocate the RX scratch buffers\n");
+		fprintf(stderr, "flowscope: worker %u: cannot allocate the RX scratch buffers\n",
+			w->index);
+		*ctx->quit = 1;
+		w->done = 1;
 		return -ENOMEM;
 	}
-	clock_gettime(CLOCK_REALTIME, &tp);
-	rs.wall_base_ns = (uint64_t)tp.tv_sec * FC_NS_PER_SEC + (uint64_t)tp.tv_nsec;
-	rs.tsc_base = rte_rdtsc();
-	rs.tsc_hz = rte_get_tsc_hz();
-	ctx->start_tsc = rs.tsc_base;
+	while (!ctx->stop_rx) {
+		uint64_t shared_clock = 0;
+		int ended = w->in != NULL ? poll_ring(w, &rs, &got, &shared_clock) :
+			poll_queues(w, &rs, &got);
 
-	while (!*ctx->quit) {
-		int done = poll_ports(ctx, &rs, &got);
-		int offline = ctx->packet_clock;
-
-		/* Live: the clock moves without packets; offline: packet time only. */
-		fc_tracker_expire(ctx->tracker, offline ? 0 : wall_ns(&rs));
-		drain_events(ctx);
-		periodic_stats(ctx, &rs);
-		if (done)
+		/*
+		 * Live: the clock moves without packets; offline: packet time
+		 * only, shared through the dispatch lcore when there is one.
+		 */
+		fc_tracker_expire(w->tracker, ctx->packet_clock ? shared_clock :
+				  app_wall_ns());
+		drain_events(w);
+		periodic_stats(w, &rs);
+		if (!ctx->use_export)
+			sink_chores(ctx, &next_tick);
+		if (ended)
 			break;
-		if (got > 0 || offline) {
+		if (got > 0 || (ctx->packet_clock && w->in == NULL))
 			idle_us = 0;
-		} else {
-			/* Back off so oversubscribed cores still make progress. */
-			idle_us = idle_us == 0 ? 1 : idle_us * 2;
-			if (idle_us > IDLE_SLEEP_MAX_US)
-				idle_us = IDLE_SLEEP_MAX_US;
-			if (idle_us < 16)
-				rte_pause();
-			else
-				usleep(idle_us);
-		}
+		else
+			idle_wait(&idle_us, ctx->opt.lcores.idle_backoff_us);
+	}
+	/* Stopped by a signal: take what the dispatch lcore already handed over. */
+	while (w->in != NULL) {
+		uint64_t c;
+
+		if (poll_ring(w, &rs, &got, &c))
+			break;
+		if (got == 0)
+			rte_pause();
 	}
 	/* End of input (or a signal): end every open flow. */
-	while (fc_tracker_end_all(ctx->tracker, 0) > 0)
-		drain_events(ctx);
-	drain_events(ctx);
-	if (ctx->opt.print_stats)
-		app_stats_emit(ctx, 1);
+	while (fc_tracker_end_all(w->tracker, w->in != NULL && ctx->packet_clock ?
+				  ctx->dispatch.clock : 0) > 0)
+		drain_events(w);
+	drain_events(w);
 	rte_free(rs.scratch);
+	rte_smp_wmb();
+	w->done = 1;
 	return 0;
 }

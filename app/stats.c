@@ -17,7 +17,7 @@
 #include "app.h"
 
 struct sbuf {
-	char b[8192];
+	char b[16384];
 	size_t n;
 };
 
@@ -38,10 +38,74 @@ sb_printf(struct sbuf *s, const char *fmt, ...)
 		s->n = sizeof(s->b);
 }
 
+/* Sum structs made only of uint64_t counters. */
+static void
+sum_u64(void *dst, const void *src, size_t size)
+{
+	uint64_t *d = dst;
+	const uint64_t *v = src;
+
+	for (size_t i = 0; i < size / sizeof(uint64_t); i++)
+		d[i] += v[i];
+}
+
+/* Everything the workers counted, summed. */
+struct totals {
+	struct fc_tracker_stats st;
+	struct fc_reasm_stats ra;
+	uint64_t l7[32];            /**< FC_L7_COUNTERS, summed */
+	uint64_t l7_proto[FC_L7_PROTO_MAX];
+	int has_l7;
+	struct app_export_stats ex;
+	uint64_t rx_frames, rx_linearized, rx_oversize;
+	uint64_t active, memory, now;
+	int has_reasm;
+};
+
+static void
+totals_get(const struct app_ctx *ctx, struct totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (unsigned int i = 0; i < ctx->n_workers; i++) {
+		const struct app_worker *w = &ctx->workers[i];
+		const struct fc_reasm_stats *ra;
+		uint64_t now;
+
+		if (w->tracker == NULL)
+			continue;
+		sum_u64(&t->st, fc_tracker_stats(w->tracker), sizeof(t->st));
+		ra = fc_tracker_reasm_stats(w->tracker);
+		if (ra != NULL) {
+			sum_u64(&t->ra, ra, sizeof(t->ra));
+			t->has_reasm = 1;
+		}
+		if (fc_tracker_l7_stats(w->tracker) != NULL) {
+			const struct fc_l7_stats *ls = fc_tracker_l7_stats(w->tracker);
+
+			for (unsigned int k = 0; k < FC_DIM(t->l7) &&
+			     fc_l7_counter_name(k, NULL) != NULL; k++)
+				t->l7[k] += fc_l7_counter(ls, k);
+			for (unsigned int k = 0; k < FC_L7_PROTO_MAX; k++)
+				t->l7_proto[k] += ls->proto_sessions[k];
+			t->has_l7 = 1;
+		}
+		sum_u64(&t->ex, &w->ex, sizeof(t->ex));
+		t->rx_frames += w->rx_frames;
+		t->rx_linearized += w->rx_linearized;
+		t->rx_oversize += w->rx_oversize;
+		t->active += fc_tracker_active(w->tracker);
+		t->memory += fc_tracker_memory(w->tracker);
+		now = fc_tracker_now(w->tracker);
+		if (now > t->now)
+			t->now = now;
+	}
+}
+
 void
 app_stats_emit(struct app_ctx *ctx, int final)
 {
-	const struct fc_tracker_stats *st = fc_tracker_stats(ctx->tracker);
+	struct totals tot;
+	const struct fc_tracker_stats *st = &tot.st;
 	const struct fc_pkt_stats *ps = &st->pkt;
 	struct sbuf sb, *s = &sb;
 	char ts[32];
@@ -50,16 +114,17 @@ app_stats_emit(struct app_ctx *ctx, int final)
 	const char *name;
 	int first;
 
+	totals_get(ctx, &tot);
 	s->n = 0;
 	for (i = FC_PKT_L2_ONLY + 1; i < FC_PKT_STATUS_MAX; i++)
 		undecodable += ps->status[i];
-	fc_event_ts_str(fc_tracker_now(ctx->tracker), ts, sizeof(ts));
+	fc_event_ts_str(ctx->packet_clock ? tot.now : app_wall_ns(), ts, sizeof(ts));
 	sb_printf(s, "{\"type\":\"stats\",\"ts\":%s,\"final\":%s", ts,
 		  final ? "true" : "false");
 
 	sb_printf(s, ",\"rx\":{\"frames\":%" PRIu64 ",\"linearized\":%" PRIu64
 		  ",\"truncated_oversize\":%" PRIu64 ",\"ports\":[",
-		  ctx->rx_frames, ctx->rx_linearized, ctx->rx_oversize);
+		  tot.rx_frames, tot.rx_linearized, tot.rx_oversize);
 	for (i = 0; i < ctx->n_ports; i++) {
 		struct rte_eth_stats es;
 
@@ -107,19 +172,84 @@ app_stats_emit(struct app_ctx *ctx, int final)
 	sb_printf(s, "}");
 
 	sb_printf(s, ",\"flows\":{\"created\":%" PRIu64 ",\"ended\":%" PRIu64
-		  ",\"active\":%u,\"ended_by_reason\":{", st->flows_created,
-		  st->flows_ended, fc_tracker_active(ctx->tracker));
+		  ",\"active\":%" PRIu64 ",\"ended_by_reason\":{", st->flows_created,
+		  st->flows_ended, tot.active);
 	for (i = 0; i < FC_END_MAX; i++)
 		sb_printf(s, "%s\"%s\":%" PRIu64, i ? "," : "",
 			  fc_end_reason_name(i), st->ended[i]);
 	sb_printf(s, "}}");
 
-	dropped = app_sinks_dropped(&ctx->sinks);
+	if (tot.has_reasm) {
+		sb_printf(s, ",\"reassembly\":{\"chunks_in_use\":%" PRIu64
+			  ",\"chunks_total\":%" PRIu64, tot.ra.chunks_in_use,
+			  tot.ra.chunks_total);
+		for (i = 0; (name = fc_reasm_counter_name(i, NULL)) != NULL; i++)
+			sb_printf(s, ",\"%s\":%" PRIu64, name,
+				  fc_reasm_counter(&tot.ra, i));
+		sb_printf(s, "}");
+	}
+	if (tot.has_l7) {
+		sb_printf(s, ",\"sessions\":{");
+		for (i = 0; i < FC_DIM(tot.l7) && (name = fc_l7_counter_name(i, NULL)) != NULL; i++)
+			sb_printf(s, "%s\"%s\":%" PRIu64, i ? "," : "", name, tot.l7[i]);
+		sb_printf(s, ",\"by_proto\":{");
+		for (i = 0; i < FC_L7_PROTO_MAX; i++)
+			sb_printf(s, "%s\"%s\":%" PRIu64, i ? "," : "",
+				  fc_l7_proto_name(i), tot.l7_proto[i]);
+		sb_printf(s, "}}");
+	}
+	/*
+	 * events.produced = handed over (enqueued to the export lcore, or
+	 * written directly) + dropped before the export lcore (ring full,
+	 * pool empty); sinks count their own records and drops.
+	 */
+	dropped = tot.ex.drop_ring_full + tot.ex.drop_pool_empty;
 	sb_printf(s, ",\"events\":{\"produced\":%" PRIu64 ",\"exported\":%" PRIu64
-		  ",\"dropped\":%" PRIu64 ",\"masked\":%" PRIu64 "}",
+		  ",\"dropped\":%" PRIu64 ",\"dropped_ring_full\":%" PRIu64
+		  ",\"dropped_pool_empty\":%" PRIu64 ",\"hold_waits\":%" PRIu64
+		  ",\"masked\":%" PRIu64 "}",
 		  st->events, st->events - (dropped < st->events ? dropped : st->events),
-		  dropped, st->events_masked);
-	sb_printf(s, ",\"memory\":{\"tracker_bytes\":%" PRIu64 "}}\n",
-		  fc_tracker_memory(ctx->tracker));
+		  dropped, tot.ex.drop_ring_full, tot.ex.drop_pool_empty,
+		  tot.ex.hold_waits, st->events_masked);
+	sb_printf(s, ",\"sinks\":[");
+	for (i = 0; i < ctx->sinks.n; i++) {
+		const struct app_sink *k = &ctx->sinks.s[i];
+
+		sb_printf(s, "%s{\"output\":\"%s\",\"records\":%" PRIu64
+			  ",\"written\":%" PRIu64 ",\"dropped\":%" PRIu64 "}",
+			  i ? "," : "", k->ops->scheme, k->records, k->written,
+			  k->dropped);
+	}
+	sb_printf(s, "]");
+	if (ctx->use_dispatch)
+		sb_printf(s, ",\"dispatch\":{\"frames\":%" PRIu64 ",\"dropped_ring_full\":%"
+			  PRIu64 ",\"hold_waits\":%" PRIu64 "}", ctx->dispatch.frames,
+			  ctx->dispatch.dropped, ctx->dispatch.hold_waits);
+	sb_printf(s, ",\"workers\":[");
+	for (i = 0; i < ctx->n_workers; i++) {
+		const struct app_worker *w = &ctx->workers[i];
+
+		sb_printf(s, "%s{\"lcore\":%u,\"frames\":%" PRIu64 ",\"active\":%u}",
+			  i ? "," : "", w->lcore_id, w->rx_frames,
+			  w->tracker != NULL ? fc_tracker_active(w->tracker) : 0);
+	}
+	sb_printf(s, "]");
+	sb_printf(s, ",\"memory\":{\"tracker_bytes\":%" PRIu64 "}}\n", tot.memory);
 	app_sinks_write_stats(&ctx->sinks, s->b, s->n);
+}
+
+/* One status line on stderr (a terminal), rewritten in place every second. */
+void
+app_stats_live_line(struct app_ctx *ctx)
+{
+	static const char spin[] = "|/-\\";
+	unsigned int tick = (unsigned int)(app_wall_ns() / FC_NS_PER_SEC);
+	struct totals t;
+
+	totals_get(ctx, &t);
+	fprintf(stderr, "\r%c frames %" PRIu64 "  flows %" PRIu64 " active, %" PRIu64
+		" ended  events %" PRIu64 " (dropped %" PRIu64 ")   ",
+		spin[tick & 3], t.rx_frames, t.active, t.st.flows_ended,
+		t.st.events, t.ex.drop_ring_full + t.ex.drop_pool_empty);
+	fflush(stderr);
 }

@@ -221,22 +221,77 @@ jw_printf(struct jw *w, const char *fmt, ...)
 		w->pos += (size_t)n;
 }
 
-static void
-jw_ts(struct jw *w, const char *name, uint64_t ts)
+/*
+ * Fast appends: the flow_end line is mostly keys and integers, and
+ * vsnprintf per field cost more than everything else together.
+ */
+static inline void
+jw_raw(struct jw *w, const char *p, size_t n)
 {
-	char t[32];
+	if (w->overflow || n >= w->len - w->pos) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->buf + w->pos, p, n);
+	w->pos += n;
+	w->buf[w->pos] = '\0';
+}
 
-	fc_event_ts_str(ts, t, sizeof(t));
-	jw_printf(w, ",\"%s\":%s", name, t);
+/* Append a string literal. */
+#define JW_LIT(w, lit) jw_raw((w), (lit), sizeof(lit) - 1)
+
+static inline void
+jw_u64(struct jw *w, uint64_t v)
+{
+	char t[20];
+	unsigned int i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	jw_raw(w, t + i, sizeof(t) - i);
+}
+
+/* Seconds with microseconds: "1700000000.123456". */
+static inline void
+jw_ts_val(struct jw *w, uint64_t ts)
+{
+	uint64_t us = (ts % FC_NS_PER_SEC) / FC_NS_PER_USEC;
+	char t[7];
+
+	jw_u64(w, ts / FC_NS_PER_SEC);
+	t[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		t[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	jw_raw(w, t, sizeof(t));
+}
+
+/* ,"name":value with a literal name */
+#define JW_KU64(w, name, v) do { JW_LIT(w, ",\"" name "\":"); jw_u64(w, v); } while (0)
+#define JW_KTS(w, name, v) do { JW_LIT(w, ",\"" name "\":"); jw_ts_val(w, v); } while (0)
+
+/* Append a literal prefix, then a NUL-terminated string known to need no escaping. */
+static inline void
+jw_str_field(struct jw *w, const char *prefix, const char *s)
+{
+	jw_raw(w, prefix, strlen(prefix));
+	jw_raw(w, s, strlen(s));
 }
 
 static void
 jw_addr(struct jw *w, const char *name, const uint8_t *a, uint8_t family)
 {
 	char s[INET6_ADDRSTRLEN + 1];
+	int n = fc_addr_str(a, family, s, sizeof(s));
 
-	fc_addr_str(a, family, s, sizeof(s));
-	jw_printf(w, ",\"%s\":\"%s\"", name, s);
+	JW_LIT(w, ",\"");
+	jw_raw(w, name, strlen(name));
+	JW_LIT(w, "\":\"");
+	jw_raw(w, s, (size_t)n);
+	JW_LIT(w, "\"");
 }
 
 static void
@@ -267,9 +322,9 @@ jw_flow_id(struct jw *w, const struct fc_event_flow_id *id)
 {
 	jw_proto(w, id->proto, id->family);
 	jw_addr(w, "orig_h", id->orig_h, id->family);
-	jw_printf(w, ",\"orig_p\":%u", id->orig_p);
+	JW_KU64(w, "orig_p", id->orig_p);
 	jw_addr(w, "resp_h", id->resp_h, id->family);
-	jw_printf(w, ",\"resp_p\":%u", id->resp_p);
+	JW_KU64(w, "resp_p", id->resp_p);
 	if (id->proto == IPPROTO_ICMP || id->proto == IPPROTO_ICMPV6)
 		jw_printf(w, ",\"icmp_type\":%u,\"icmp_code\":%u",
 			  id->icmp_type, id->icmp_code);
@@ -293,30 +348,33 @@ jw_flow_end(struct jw *w, const struct fc_event_flow_end *e)
 	uint64_t dur = e->last_ts >= e->first_ts ? e->last_ts - e->first_ts : 0;
 
 	jw_flow_id(w, &e->id);
-	jw_ts(w, "first_ts", e->first_ts);
-	jw_ts(w, "last_ts", e->last_ts);
-	jw_printf(w, ",\"duration\":%" PRIu64 ".%06" PRIu64,
-		  dur / FC_NS_PER_SEC, (dur % FC_NS_PER_SEC) / FC_NS_PER_USEC);
-	jw_printf(w, ",\"orig_pkts\":%" PRIu64 ",\"resp_pkts\":%" PRIu64
-		  ",\"orig_bytes\":%" PRIu64 ",\"resp_bytes\":%" PRIu64
-		  ",\"orig_ip_bytes\":%" PRIu64 ",\"resp_ip_bytes\":%" PRIu64
-		  ",\"orig_payload_bytes\":%" PRIu64
-		  ",\"resp_payload_bytes\":%" PRIu64,
-		  e->pkts[0], e->pkts[1], e->bytes[0], e->bytes[1],
-		  e->ip_bytes[0], e->ip_bytes[1], e->payload_bytes[0],
-		  e->payload_bytes[1]);
-	if (e->is_tcp)
-		jw_printf(w, ",\"orig_seq_bytes\":%" PRIu64
-			  ",\"resp_seq_bytes\":%" PRIu64,
-			  e->seq_bytes[0], e->seq_bytes[1]);
-	jw_printf(w, ",\"state\":\"%s\",\"reason\":\"%s\"",
-		  e->is_tcp ? fc_tcp_state_name(e->state) : "active",
-		  fc_end_reason_name(e->reason));
-	jw_printf(w, ",\"history\":\"%s\",\"fs_history\":\"%s\""
-		  ",\"conn_state\":\"%s\"",
-		  e->history, e->fs_history, e->conn_state);
-	if (fc_community_id(&e->id, cid, sizeof(cid)) == 0)
-		jw_printf(w, ",\"community_id\":\"%s\"", cid);
+	JW_KTS(w, "first_ts", e->first_ts);
+	JW_KTS(w, "last_ts", e->last_ts);
+	JW_KTS(w, "duration", dur);
+	JW_KU64(w, "orig_pkts", e->pkts[0]);
+	JW_KU64(w, "resp_pkts", e->pkts[1]);
+	JW_KU64(w, "orig_bytes", e->bytes[0]);
+	JW_KU64(w, "resp_bytes", e->bytes[1]);
+	JW_KU64(w, "orig_ip_bytes", e->ip_bytes[0]);
+	JW_KU64(w, "resp_ip_bytes", e->ip_bytes[1]);
+	JW_KU64(w, "orig_payload_bytes", e->payload_bytes[0]);
+	JW_KU64(w, "resp_payload_bytes", e->payload_bytes[1]);
+	if (e->is_tcp) {
+		JW_KU64(w, "orig_seq_bytes", e->seq_bytes[0]);
+		JW_KU64(w, "resp_seq_bytes", e->seq_bytes[1]);
+	}
+	jw_str_field(w, ",\"state\":\"", e->is_tcp ? fc_tcp_state_name(e->state) : "active");
+	jw_str_field(w, "\",\"reason\":\"", fc_end_reason_name(e->reason));
+	/* history letters and conn_state are plain ASCII from fixed alphabets */
+	jw_str_field(w, "\",\"history\":\"", e->history);
+	jw_str_field(w, "\",\"fs_history\":\"", e->fs_history);
+	jw_str_field(w, "\",\"conn_state\":\"", e->conn_state);
+	JW_LIT(w, "\"");
+	if (fc_community_id(&e->id, cid, sizeof(cid)) == 0) {
+		JW_LIT(w, ",\"community_id\":\"");
+		jw_raw(w, cid, strlen(cid));
+		JW_LIT(w, "\"");
+	}
 	if (e->app_proto != FC_L7_NONE)
 		jw_printf(w, ",\"app_proto\":\"%s\"", fc_l7_proto_name(e->app_proto));
 	if (e->has_reasm)
@@ -361,10 +419,11 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 
 	if (len == 0)
 		return -ENOSPC;
-	jw_printf(&w, "{\"type\":\"%s\"", fc_event_type_name(ev->type));
+	jw_str_field(&w, "{\"type\":\"", fc_event_type_name(ev->type));
+	JW_LIT(&w, "\"");
 	if (ev->type != FC_EV_ANOMALY || ev->u.anomaly.has_flow)
-		jw_printf(&w, ",\"flow_id\":%" PRIu64, ev->flow_id);
-	jw_ts(&w, "ts", ev->ts);
+		JW_KU64(&w, "flow_id", ev->flow_id);
+	JW_KTS(&w, "ts", ev->ts);
 
 	switch (ev->type) {
 	case FC_EV_FLOW_START:

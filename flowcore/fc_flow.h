@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #include "fc_history.h"
+#include "fc_l7.h"
+#include "fc_reasm.h"
 #include "fc_tcp.h"
 
 #ifdef __cplusplus
@@ -36,6 +38,9 @@ extern "C" {
 #define FC_FLOW_F_PARTIAL   0x40 /**< an endpoint's first packet was a FIN or RST (Zeek's partial close) */
 #define FC_FLOW_F_PORT_TO   0x80 /**< timeout_s is a per-port override, fixed for the flow's life */
 
+/** More flow flags (struct fc_flow.xflags). */
+#define FC_FLOW_X_DEAD 0x01 /**< already ended (buffer_overflow): absorbs packets until idle, removed silently */
+
 /** Hot per-flow state (one writer: the owning RX lcore). */
 struct fc_flow {
 	uint64_t first_ts;          /**< ns, first packet */
@@ -51,6 +56,7 @@ struct fc_flow {
 	uint16_t timeout_s;         /**< idle timeout in seconds (current state) */
 	uint8_t flags;              /**< FC_FLOW_F_* */
 	uint8_t seen;               /**< bit per side: 1 = that side sent a packet */
+	uint8_t xflags;             /**< FC_FLOW_X_* */
 };
 static_assert(sizeof(struct fc_flow) <= 128,
 	      "hot flow state must fit in two cache lines");
@@ -79,6 +85,8 @@ struct fc_flow_cold {
 	uint8_t icmp_type;          /**< ICMP type of the originator's first packet */
 	uint8_t icmp_code;          /**< ICMP code of the originator's first packet */
 	uint8_t proto;              /**< IP protocol of the key */
+	fc_stream_t stream[2];      /**< reassembly stream per side (originator-relative), 0 = none */
+	fc_l7_session_t session;    /**< session parser handle, 0 = none yet */
 };
 static_assert(sizeof(struct fc_flow_cold) == 128,
 	      "cold flow state: history line + id line");

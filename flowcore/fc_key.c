@@ -185,9 +185,28 @@ fc_addr_str(const uint8_t *a, uint8_t family, char *buf, unsigned int len)
 		return 0;
 	buf[0] = '\0';
 	switch (family) {
-	case FC_KEY_FAMILY_V4:
-		n = snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
-		break;
+	case FC_KEY_FAMILY_V4: {
+		/* Dotted quad by hand: this runs once per exported address. */
+		char t[16];
+		unsigned int o = 0;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned int v = a[i];
+
+			if (v >= 100)
+				t[o++] = (char)('0' + v / 100);
+			if (v >= 10)
+				t[o++] = (char)('0' + v / 10 % 10);
+			t[o++] = (char)('0' + v % 10);
+			t[o++] = '.';
+		}
+		o--; /* last dot */
+		if (o >= len)
+			o = len - 1;
+		memcpy(buf, t, o);
+		buf[o] = '\0';
+		return (int)o;
+	}
 	case FC_KEY_FAMILY_V6:
 		/* glibc's inet_ntop writes RFC 5952 form (lower case, :: for the longest zero run). */
 		if (inet_ntop(AF_INET6, a, buf, len) == NULL) {

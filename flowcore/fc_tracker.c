@@ -27,6 +27,14 @@
  * SYN reuses the 5-tuple, or when the slot is needed (closed flows are
  * evicted first), it ends with reason fin or rst.
  *
+ * REASSEMBLY. TCP payload goes to the lcore's fc_reasm context after the
+ * packet has been counted; what it delivers (in-order bytes, gaps) goes
+ * to the stream consumer. A flow's streams are flushed and released when
+ * it ends, just before its flow_end, which then carries their
+ * diagnostics. A drop_flow overflow ends the flow (buffer_overflow) but
+ * keeps its entry, marked dead, so the rest of the connection is absorbed
+ * instead of starting a new flow; the entry leaves silently when idle.
+ *
  * TIME. Packet time drives everything. It is clamped to be monotonic, so a
  * capture whose timestamps step backwards never un-expires a flow.
  */
@@ -43,8 +51,11 @@
 #include "fc_tracker.h"
 
 /* Worst-case events one flow update can produce: a victim's end, an
- * idle end, start, state change, packet, end, and a pressure anomaly. */
-#define EVENTS_PER_UPDATE 7
+ * idle end, start, established, state change, packet, flow_update, end,
+ * and its share of the coalesced anomalies (pressure, out_of_order,
+ * buffer_overflow). */
+#define EVENTS_PER_UPDATE 11
+#define MAX_ANOMALIES (2 * FC_TRACKER_BURST * FC_PKT_MAX_LAYERS)
 #define MAX_UPDATES (FC_TRACKER_BURST * FC_PKT_MAX_LAYERS)
 
 struct fc_tracker {
@@ -54,6 +65,22 @@ struct fc_tracker {
 	uint64_t next_flow_id;      /**< low 56 bits of the next flow_id */
 	struct fc_tracker_stats st;
 	uint64_t evictions_in_call; /**< for the coalesced pressure anomaly */
+	struct fc_reasm *reasm;     /**< NULL when reassembly is off */
+	struct fc_l7_engine *l7;    /**< NULL when the parsers are off */
+	struct fc_l7_sink l7_sink;  /**< session messages -> session events */
+	uint64_t sess_flow_id;      /**< flow and time of the session calls under way */
+	uint64_t sess_ts;
+	unsigned int reserve;       /**< event slots kept for non-session events */
+	uint32_t dead;              /**< entries of flows already ended (FC_FLOW_X_DEAD) */
+	uint64_t an_total[FC_AN_MAX]; /**< running totals per anomaly kind */
+	struct an_acc {             /**< per-flow anomalies of this chunk, coalesced */
+		uint64_t flow_id;
+		uint64_t count;
+		uint64_t bytes;
+		uint8_t side;
+		uint8_t kind;
+	} acc[MAX_ANOMALIES];
+	unsigned int n_acc;
 	struct fc_event *ev;        /**< event buffer */
 	unsigned int n_ev;
 	unsigned int cap_ev;
@@ -153,6 +180,10 @@ params_defaults(struct fc_tracker_params *p)
 		p->event_capacity = 1024;
 }
 
+static struct fc_event_session *session_begin(void *arg, uint8_t proto,
+					      uint8_t kind, uint8_t side);
+static void session_end(void *arg);
+
 struct fc_tracker *
 fc_tracker_create(const struct fc_tracker_params *params)
 {
@@ -195,6 +226,46 @@ fc_tracker_create(const struct fc_tracker_params *params)
 		rte_errno = err;
 		return NULL;
 	}
+	if (tr->p.reasm_enabled) {
+		struct fc_reasm_params rp = tr->p.reasm;
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s_ra", tr->p.name);
+		rp.name = name;
+		rp.socket_id = tr->p.socket_id;
+		tr->reasm = fc_reasm_create(&rp);
+		if (tr->reasm == NULL) {
+			int err = rte_errno;
+
+			fc_table_free(tr->table);
+			rte_free(tr->ev);
+			rte_free(tr);
+			rte_errno = err;
+			return NULL;
+		}
+	}
+	if (tr->p.l7_enabled) {
+		struct fc_l7_engine_params lp = tr->p.l7;
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s_l7", tr->p.name);
+		lp.name = name;
+		lp.socket_id = tr->p.socket_id;
+		tr->l7 = fc_l7_engine_create(&lp);
+		if (tr->l7 == NULL) {
+			int err = rte_errno;
+
+			fc_reasm_free(tr->reasm);
+			fc_table_free(tr->table);
+			rte_free(tr->ev);
+			rte_free(tr);
+			rte_errno = err;
+			return NULL;
+		}
+		tr->l7_sink.begin = session_begin;
+		tr->l7_sink.end = session_end;
+		tr->l7_sink.arg = tr;
+	}
 	tr->next_flow_id = 1;
 	return tr;
 }
@@ -204,6 +275,8 @@ fc_tracker_free(struct fc_tracker *tr)
 {
 	if (tr == NULL)
 		return;
+	fc_l7_engine_free(tr->l7);
+	fc_reasm_free(tr->reasm);
 	fc_table_free(tr->table);
 	rte_free(tr->ev);
 	rte_free(tr);
@@ -231,7 +304,19 @@ fc_tracker_stats(const struct fc_tracker *tr)
 uint32_t
 fc_tracker_active(const struct fc_tracker *tr)
 {
-	return fc_table_count(tr->table);
+	return fc_table_count(tr->table) - tr->dead;
+}
+
+const struct fc_l7_stats *
+fc_tracker_l7_stats(const struct fc_tracker *tr)
+{
+	return tr->l7 != NULL ? fc_l7_stats(tr->l7) : NULL;
+}
+
+const struct fc_reasm_stats *
+fc_tracker_reasm_stats(const struct fc_tracker *tr)
+{
+	return tr->reasm != NULL ? fc_reasm_stats(tr->reasm) : NULL;
 }
 
 uint64_t
@@ -244,7 +329,9 @@ uint64_t
 fc_tracker_memory(const struct fc_tracker *tr)
 {
 	return fc_table_memory(tr->table) +
-		(uint64_t)tr->cap_ev * sizeof(*tr->ev) + sizeof(*tr);
+		(uint64_t)tr->cap_ev * sizeof(*tr->ev) + sizeof(*tr) +
+		(tr->reasm != NULL ? fc_reasm_memory(tr->reasm) : 0) +
+		(tr->l7 != NULL ? fc_l7_engine_memory(tr->l7) : 0);
 }
 
 /* Append an event if its type is in the mask; NULL if masked out. */
@@ -266,6 +353,32 @@ event_new(struct fc_tracker *tr, unsigned int type, uint64_t ts,
 	ev->flow_id = flow_id;
 	tr->st.events++;
 	return ev;
+}
+
+/*
+ * Session messages become session events, in the room the rest of the
+ * work still needs left over (tr->reserve); otherwise the engine counts
+ * them as dropped.
+ */
+static struct fc_event_session *
+session_begin(void *arg, uint8_t proto, uint8_t kind, uint8_t side)
+{
+	struct fc_tracker *tr = arg;
+	struct fc_event *ev;
+
+	(void)proto;
+	(void)kind;
+	(void)side;
+	if (tr->cap_ev - tr->n_ev <= tr->reserve)
+		return NULL;
+	ev = event_new(tr, FC_EV_SESSION, tr->sess_ts, tr->sess_flow_id);
+	return ev != NULL ? &ev->u.session : NULL;
+}
+
+static void
+session_end(void *arg)
+{
+	(void)arg;
 }
 
 /* The per-port override for a key, 0 if none (looked up once per flow). */
@@ -338,62 +451,215 @@ flow_identity(const struct fc_flow_key *k, const struct fc_flow *f,
 	id->icmp_code = c->icmp_code;
 }
 
+/* The flow's record so far (flow_end and flow_update bodies). */
+static void
+flow_record(const struct fc_flow_key *k, const struct fc_flow *f,
+	    const struct fc_flow_cold *c, unsigned int reason,
+	    struct fc_event_flow_end *e)
+{
+	unsigned int s;
+
+	memset(e, 0, sizeof(*e));
+	flow_identity(k, f, c, &e->id);
+	e->first_ts = f->first_ts;
+	e->last_ts = f->last_ts;
+	for (s = 0; s < 2; s++) {
+		e->pkts[s] = f->pkts[s];
+		e->bytes[s] = f->bytes[s];
+		e->ip_bytes[s] = f->ip_bytes[s];
+		e->payload_bytes[s] = f->payload_bytes[s];
+	}
+	e->reason = (uint8_t)reason;
+	if (f->flags & FC_FLOW_F_TCP) {
+		e->is_tcp = 1;
+		e->state = f->tcp.state;
+		e->seq_bytes[0] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_ORIG);
+		e->seq_bytes[1] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_RESP);
+		snprintf(e->conn_state, sizeof(e->conn_state), "%s",
+			 fc_tcp_conn_state(&f->tcp, &c->hist));
+	} else {
+		snprintf(e->conn_state, sizeof(e->conn_state), "%s",
+			 k->proto == IPPROTO_UDP ?
+			 fc_tcp_conn_state_udp(f->seen) : "OTH");
+	}
+	snprintf(e->history, sizeof(e->history), "%s",
+		 fc_history_zeek(&c->hist));
+	snprintf(e->fs_history, sizeof(e->fs_history), "%s",
+		 fc_history_fs(&c->hist));
+}
+
+/* Delivery cookie of one side's stream. */
+struct stream_arg {
+	struct fc_tracker *tr;
+	struct fc_flow_cold *c;
+	uint64_t flow_id;
+	uint16_t orig_p, resp_p;    /**< the flow's ports (session creation) */
+	uint8_t ep;                 /**< key endpoint that sent the bytes */
+	uint8_t side;               /**< originator-relative side of those bytes */
+	uint8_t poisoned;           /**< the session parser failed: end the flow */
+};
+
+static void
+stream_data(void *arg, const uint8_t *p, uint32_t len)
+{
+	struct stream_arg *a = arg;
+	struct fc_tracker *tr = a->tr;
+	const struct fc_tracker_stream_cb *cb = tr->p.stream_cb;
+
+	if (cb != NULL && cb->data != NULL)
+		cb->data(cb->arg, a->flow_id, a->ep, p, len);
+	if (tr->l7 != NULL && !fc_l7_session_done(a->c->session) &&
+	    fc_l7_feed(tr->l7, &a->c->session, IPPROTO_TCP, a->orig_p, a->resp_p,
+		       a->side, p, len, tr->sess_ts, &tr->l7_sink) == -EPROTO)
+		a->poisoned = 1;
+}
+
+static void
+stream_gap(void *arg, uint32_t len)
+{
+	struct stream_arg *a = arg;
+	struct fc_tracker *tr = a->tr;
+	const struct fc_tracker_stream_cb *cb = tr->p.stream_cb;
+
+	if (cb != NULL && cb->gap != NULL)
+		cb->gap(cb->arg, a->flow_id, a->ep, len);
+	if (tr->l7 != NULL && a->c->session != 0 &&
+	    !fc_l7_session_done(a->c->session) &&
+	    fc_l7_gap(tr->l7, &a->c->session, a->side, len) == -EPROTO)
+		a->poisoned = 1;
+}
+
+/* A delivery cookie for side s of a flow. */
+static void
+stream_arg_init(struct stream_arg *a, struct fc_tracker *tr,
+		const struct fc_flow_key *k, const struct fc_flow *f,
+		struct fc_flow_cold *c, unsigned int side)
+{
+	unsigned int o = (f->flags & FC_FLOW_F_ORIG_REV) ? 1 : 0;
+
+	a->tr = tr;
+	a->c = c;
+	a->flow_id = c->flow_id;
+	a->orig_p = k->port[o];
+	a->resp_p = k->port[o ^ 1];
+	a->side = (uint8_t)side;
+	a->ep = (uint8_t)(side ^ o);
+	a->poisoned = 0;
+	tr->sess_flow_id = c->flow_id;
+}
+
+static const struct fc_reasm_cb stream_cbs = {
+	.data = stream_data,
+	.gap = stream_gap,
+};
+
+/* Key endpoint of the originator. */
+static inline uint8_t
+orig_ep(const struct fc_flow *f)
+{
+	return (f->flags & FC_FLOW_F_ORIG_REV) ? 1 : 0;
+}
+
 /*
- * Emit flow_end for the flow at pos and remove it from the table. A flow
- * that already closed keeps its fin/rst reason whatever ended the linger.
+ * A flow ends: deliver what each side still buffers (holes become gaps;
+ * a poisoned side has nothing), put the diagnostics into its record, tell
+ * the stream consumer, and release the streams.
  */
 static void
-flow_end(struct fc_tracker *tr, int32_t pos, unsigned int reason, uint64_t ts)
+streams_end(struct fc_tracker *tr, const struct fc_flow_key *k,
+	    const struct fc_flow *f, struct fc_flow_cold *c,
+	    struct fc_event_flow_end *e)
+{
+	const struct fc_tracker_stream_cb *cb = tr->p.stream_cb;
+	unsigned int s;
+
+	if (tr->reasm == NULL || (c->stream[0] == 0 && c->stream[1] == 0))
+		return;
+	for (s = 0; s < 2; s++) {
+		struct stream_arg a;
+
+		if (c->stream[s] == 0)
+			continue;
+		stream_arg_init(&a, tr, k, f, c, s);
+		fc_reasm_flush(tr->reasm, c->stream[s], &stream_cbs, &a);
+		fc_reasm_side_stats(tr->reasm, c->stream[s], &e->reasm[s]);
+		fc_reasm_release(tr->reasm, &c->stream[s]);
+	}
+	e->has_reasm = 1;
+	if (cb != NULL && cb->end != NULL)
+		cb->end(cb->arg, c->flow_id, orig_ep(f), e);
+}
+
+/*
+ * Produce the flow_end of the flow at pos: its streams end first, then
+ * the event. A flow that already closed keeps its fin/rst reason
+ * whatever ended the linger.
+ */
+static void
+flow_finish(struct fc_tracker *tr, int32_t pos, unsigned int reason,
+	    uint64_t ts)
 {
 	struct fc_flow *f = fc_table_flow(tr->table, pos);
 	struct fc_flow_cold *c = fc_table_cold(tr->table, pos);
 	const struct fc_flow_key *k = fc_table_key(tr->table, pos);
+	struct fc_event_flow_end rec;
 	struct fc_event *ev;
 
-	if (k == NULL)
-		return;
 	if (f->flags & FC_FLOW_F_CLOSED) {
 		reason = (f->flags & FC_FLOW_F_RST) ? FC_END_RST : FC_END_FIN;
 		ts = f->last_ts;
 	}
-	ev = event_new(tr, FC_EV_FLOW_END, ts, c->flow_id);
-	if (ev != NULL) {
-		struct fc_event_flow_end *e = &ev->u.end;
-		unsigned int s;
-
-		memset(e, 0, sizeof(*e));
-		flow_identity(k, f, c, &e->id);
-		e->first_ts = f->first_ts;
-		e->last_ts = f->last_ts;
-		for (s = 0; s < 2; s++) {
-			e->pkts[s] = f->pkts[s];
-			e->bytes[s] = f->bytes[s];
-			e->ip_bytes[s] = f->ip_bytes[s];
-			e->payload_bytes[s] = f->payload_bytes[s];
-		}
-		e->reason = (uint8_t)reason;
-		if (f->flags & FC_FLOW_F_TCP) {
-			e->is_tcp = 1;
-			e->state = f->tcp.state;
-			e->seq_bytes[0] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_ORIG);
-			e->seq_bytes[1] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_RESP);
-			snprintf(e->conn_state, sizeof(e->conn_state), "%s",
-				 fc_tcp_conn_state(&f->tcp, &c->hist));
-		} else {
-			snprintf(e->conn_state, sizeof(e->conn_state), "%s",
-				 k->proto == IPPROTO_UDP ?
-				 fc_tcp_conn_state_udp(f->seen) : "OTH");
-		}
-		snprintf(e->history, sizeof(e->history), "%s",
-			 fc_history_zeek(&c->hist));
-		snprintf(e->fs_history, sizeof(e->fs_history), "%s",
-			 fc_history_fs(&c->hist));
+	flow_record(k, f, c, reason, &rec);
+	tr->sess_ts = ts;
+	streams_end(tr, k, f, c, &rec);
+	if (tr->l7 != NULL && c->session != 0) {
+		rec.app_proto = fc_l7_session_proto(tr->l7, c->session);
+		tr->sess_flow_id = c->flow_id;
+		fc_l7_end(tr->l7, &c->session,
+			  reason == FC_END_FIN || reason == FC_END_IDLE ||
+			  reason == FC_END_SHUTDOWN, ts, &tr->l7_sink);
 	}
+	ev = event_new(tr, FC_EV_FLOW_END, ts, c->flow_id);
+	if (ev != NULL)
+		ev->u.end = rec;
 	tr->st.flows_ended++;
 	tr->st.ended[reason]++;
+}
+
+/* End the flow at pos and remove it (a dead flow leaves silently). */
+static void
+flow_end(struct fc_tracker *tr, int32_t pos, unsigned int reason, uint64_t ts)
+{
+	struct fc_flow *f = fc_table_flow(tr->table, pos);
+
+	if (fc_table_key(tr->table, pos) == NULL)
+		return;
+	if (f->xflags & FC_FLOW_X_DEAD)
+		tr->dead--;
+	else
+		flow_finish(tr, pos, reason, ts);
 	if (tr->n_freed < FC_DIM(tr->freed))
 		tr->freed[tr->n_freed++] = pos;
 	fc_table_del(tr->table, pos);
+}
+
+/*
+ * End a flow now but keep its entry (dead) so the rest of the connection
+ * is absorbed rather than starting a new flow; it lingers like a closed
+ * flow and is the first eviction victim.
+ */
+static void
+flow_kill(struct fc_tracker *tr, int32_t pos, unsigned int reason,
+	  uint64_t ts)
+{
+	struct fc_flow *f = fc_table_flow(tr->table, pos);
+
+	flow_finish(tr, pos, reason, ts);
+	f->xflags |= FC_FLOW_X_DEAD;
+	f->flags |= FC_FLOW_F_CLOSED | FC_FLOW_F_PORT_TO;
+	f->timeout_s = tr->p.timeout_tcp_closed;
+	fc_table_arm(tr->table, pos);
+	tr->dead++;
 }
 
 static int
@@ -416,7 +682,8 @@ evict_one(struct fc_tracker *tr, uint64_t ts)
 
 	if (victim == FC_TABLE_MISS)
 		return -ENOSPC;
-	if (!(fc_table_flow(tr->table, victim)->flags & FC_FLOW_F_CLOSED)) {
+	if (!(fc_table_flow(tr->table, victim)->flags & FC_FLOW_F_CLOSED) &&
+	    !(fc_table_flow(tr->table, victim)->xflags & FC_FLOW_X_DEAD)) {
 		tr->st.flows_evicted++;
 		tr->evictions_in_call++;
 	}
@@ -507,7 +774,10 @@ flow_flip(struct fc_flow *f, struct fc_flow_cold *c)
 	}
 	f->seen = (uint8_t)(((f->seen & 1) << 1) | ((f->seen >> 1) & 1));
 	f->flags ^= FC_FLOW_F_ORIG_REV;
-	(void)c; /* fc_tcp_update() already swapped the TCP peers and history */
+	/* fc_tcp_update() already swapped the TCP peers and history. */
+	t = c->stream[0];
+	c->stream[0] = c->stream[1];
+	c->stream[1] = (fc_stream_t)t;
 }
 
 /* Side of a packet relative to the flow's current originator. */
@@ -561,6 +831,169 @@ tcp_packet(struct fc_tracker *tr, struct fc_flow *f,
 	return chg.side;
 }
 
+/* Add to this chunk's coalesced anomaly of (flow, side, kind). */
+static void
+anomaly_add(struct fc_tracker *tr, uint64_t flow_id, unsigned int side,
+	    unsigned int kind, uint64_t count, uint64_t bytes)
+{
+	struct an_acc *a = NULL;
+	unsigned int i;
+
+	tr->an_total[kind] += count;
+	for (i = tr->n_acc; i-- > 0;)
+		if (tr->acc[i].flow_id == flow_id && tr->acc[i].side == side &&
+		    tr->acc[i].kind == kind) {
+			a = &tr->acc[i];
+			break;
+		}
+	if (a == NULL) {
+		if (tr->n_acc == FC_DIM(tr->acc))
+			return; /* cannot happen: two kinds per update at most */
+		a = &tr->acc[tr->n_acc++];
+		a->flow_id = flow_id;
+		a->side = (uint8_t)side;
+		a->kind = (uint8_t)kind;
+		a->count = 0;
+		a->bytes = 0;
+	}
+	a->count += count;
+	a->bytes += bytes;
+}
+
+/* Emit this chunk's coalesced anomalies (pressure first). */
+static void
+anomalies_emit(struct fc_tracker *tr)
+{
+	unsigned int i;
+
+	for (i = 0; i < tr->n_acc; i++) {
+		const struct an_acc *a = &tr->acc[i];
+		struct fc_event *ev = event_new(tr, FC_EV_ANOMALY, tr->now,
+						a->flow_id);
+
+		if (ev == NULL)
+			continue;
+		memset(&ev->u.anomaly, 0, sizeof(ev->u.anomaly));
+		ev->u.anomaly.kind = a->kind;
+		ev->u.anomaly.side = a->side;
+		ev->u.anomaly.has_flow = 1;
+		ev->u.anomaly.count = a->count;
+		ev->u.anomaly.bytes = a->bytes;
+		ev->u.anomaly.total = tr->an_total[a->kind];
+		ev->u.anomaly.policy = tr->p.reasm.overflow;
+	}
+	tr->n_acc = 0;
+}
+
+/*
+ * Reassemble the packet's payload (side after any flip). Returns -ENOSPC
+ * when the side overflowed under drop_flow: the caller ends the flow.
+ */
+static int
+reasm_packet(struct fc_tracker *tr, const struct fc_flow_key *k,
+	     struct fc_flow *f, struct fc_flow_cold *c,
+	     const struct fc_pkt_layer *l, const struct fc_frame *fr,
+	     unsigned int side, uint64_t ts)
+{
+	struct fc_reasm_side_stats before, after;
+	struct stream_arg a;
+	struct fc_reasm_seg seg;
+	int track = (tr->p.event_mask & FC_EV_BIT(FC_EV_ANOMALY)) != 0;
+	int rc;
+
+	seg.len = l->payload_len < l->payload_cap ? l->payload_len :
+		l->payload_cap;
+	if (seg.len == 0)
+		return 0;
+	stream_arg_init(&a, tr, k, f, c, side);
+	tr->sess_ts = ts;
+	seg.seq = l->tcp.seq;
+	seg.payload = fr->data + l->payload_off;
+	seg.ts = ts;
+	seg.flags = (uint8_t)(((l->tcp.flags & FC_TCP_SYN) ? FC_REASM_SEG_SYN : 0) |
+			      ((l->tcp.flags & FC_TCP_FIN) ? FC_REASM_SEG_FIN : 0) |
+			      ((l->tcp.flags & FC_TCP_RST) ? FC_REASM_SEG_RST : 0));
+	if (track)
+		fc_reasm_side_stats(tr->reasm, c->stream[side], &before);
+	rc = fc_reasm_segment(tr->reasm, &c->stream[side], &seg,
+			      (f->tcp.pflags[side] &
+			       (FC_TCP_PF_SYN | FC_TCP_PF_SYNACK)) != 0,
+			      f->tcp.peer[side].isn, &stream_cbs, &a);
+	if (track) {
+		fc_reasm_side_stats(tr->reasm, c->stream[side], &after);
+		if (after.ooo_segs > before.ooo_segs)
+			anomaly_add(tr, c->flow_id, side, FC_AN_OUT_OF_ORDER,
+				    after.ooo_segs - before.ooo_segs, 0);
+		if (after.dropped_oversize > before.dropped_oversize)
+			anomaly_add(tr, c->flow_id, side, FC_AN_BUFFER_OVERFLOW, 1,
+				    after.dropped_oversize -
+				    before.dropped_oversize);
+	}
+	if (a.poisoned)
+		return -EPROTO;
+	return rc;
+}
+
+/* A UDP datagram to the session parsers; -EPROTO if the parser failed. */
+static int
+l7_datagram(struct fc_tracker *tr, const struct fc_flow_key *k,
+	    const struct fc_flow *f, struct fc_flow_cold *c,
+	    const struct fc_pkt_layer *l, const struct fc_frame *fr,
+	    unsigned int side, uint64_t ts)
+{
+	unsigned int o = (f->flags & FC_FLOW_F_ORIG_REV) ? 1 : 0;
+	uint32_t len = l->payload_len < l->payload_cap ? l->payload_len :
+		l->payload_cap;
+
+	if (len == 0 || fc_l7_session_done(c->session))
+		return 0;
+	tr->sess_flow_id = c->flow_id;
+	tr->sess_ts = ts;
+	return fc_l7_feed(tr->l7, &c->session, IPPROTO_UDP, k->port[o],
+			  k->port[o ^ 1], (uint8_t)side, fr->data + l->payload_off,
+			  len, ts, &tr->l7_sink) == -EPROTO ? -EPROTO : 0;
+}
+
+/* A session parser failed: anomaly with its reason, then the flow ends. */
+static void
+parse_error(struct fc_tracker *tr, int32_t pos, struct fc_flow_cold *c,
+	    unsigned int side, uint64_t ts)
+{
+	const char *why = fc_l7_session_error(tr->l7, c->session);
+	struct fc_event *ev = event_new(tr, FC_EV_ANOMALY, ts, c->flow_id);
+
+	tr->an_total[FC_AN_PARSE_ERROR]++;
+	if (ev != NULL) {
+		memset(&ev->u.anomaly, 0, sizeof(ev->u.anomaly));
+		ev->u.anomaly.kind = FC_AN_PARSE_ERROR;
+		ev->u.anomaly.side = (uint8_t)side;
+		ev->u.anomaly.has_flow = 1;
+		ev->u.anomaly.count = 1;
+		ev->u.anomaly.total = tr->an_total[FC_AN_PARSE_ERROR];
+		snprintf(ev->u.anomaly.reason, sizeof(ev->u.anomaly.reason), "%s",
+			 why != NULL ? why : "parse error");
+	}
+	flow_kill(tr, pos, FC_END_PARSE_ERROR, ts);
+}
+
+/* flow_update when the packet crossed an interval boundary of the flow's life. */
+static void
+interim_record(struct fc_tracker *tr, const struct fc_flow_key *k,
+	       const struct fc_flow *f, const struct fc_flow_cold *c,
+	       uint64_t prev_last, uint64_t ts)
+{
+	uint64_t iv = (uint64_t)tr->p.flow_update_interval * FC_NS_PER_SEC;
+	struct fc_event *ev;
+
+	if ((ts - f->first_ts) / iv == (prev_last - f->first_ts) / iv)
+		return;
+	ev = event_new(tr, FC_EV_FLOW_UPDATE, ts, c->flow_id);
+	if (ev == NULL)
+		return;
+	flow_record(k, f, c, FC_END_IDLE, &ev->u.update);
+	tr->st.flow_updates++;
+}
+
 /* One flow update: the packet of frame `fr` seen at IP layer of update u. */
 static void
 flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
@@ -571,6 +1004,7 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 		&m->layer[tr->layer_of[u]] : NULL;
 	const struct fc_flow_key *k = &tr->keys[u];
 	uint64_t ts = fr->ts;
+	uint64_t prev_last;
 	int32_t pos = tr->pos[u];
 	struct fc_flow *f;
 	struct fc_flow_cold *c;
@@ -609,8 +1043,15 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 	f = fc_table_flow(tr->table, pos);
 	c = fc_table_cold(tr->table, pos);
 	*parent = c->flow_id;
+	if (unlikely(f->xflags & FC_FLOW_X_DEAD)) {
+		/* Ended already (buffer_overflow): absorb until idle. */
+		f->last_ts = ts;
+		tr->st.frames_dead_flow++;
+		return;
+	}
 	side = packet_side(f, tr->dir[u]);
 	old_timeout = f->timeout_s;
+	prev_last = f->last_ts;
 
 	if ((f->flags & FC_FLOW_F_TCP) && l != NULL && l->has_l4)
 		side = tcp_packet(tr, f, c, l, side, ts);
@@ -637,9 +1078,23 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 			ev->u.packet.side = (uint8_t)side;
 		}
 	}
+	if (tr->p.flow_update_interval != 0 && f->pkts[0] + f->pkts[1] > 1)
+		interim_record(tr, k, f, c, prev_last, ts);
 	f->timeout_s = timeout_for(tr, k, f);
 	if (f->timeout_s < old_timeout)
 		fc_table_arm(tr->table, pos);
+	if (tr->reasm != NULL && (f->flags & FC_FLOW_F_TCP) && l != NULL &&
+	    l->has_l4) {
+		int rc = reasm_packet(tr, k, f, c, l, fr, side, ts);
+
+		if (rc == -ENOSPC)
+			flow_kill(tr, pos, FC_END_BUFFER_OVERFLOW, ts);
+		else if (rc == -EPROTO)
+			parse_error(tr, pos, c, side, ts);
+	} else if (tr->l7 != NULL && k->proto == IPPROTO_UDP && l != NULL &&
+		   l->has_l4 && l7_datagram(tr, k, f, c, l, fr, side, ts) == -EPROTO) {
+		parse_error(tr, pos, c, side, ts);
+	}
 }
 
 static void
@@ -704,11 +1159,15 @@ burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 		unsigned int fi = tr->frame_of[i];
 
 		/* Layers of one frame are consecutive, outermost first. */
-		for (; i < nu && tr->frame_of[i] == fi; i++)
+		for (; i < nu && tr->frame_of[i] == fi; i++) {
+			/* Session events may not eat the room the rest needs. */
+			tr->reserve = (nu - i) * EVENTS_PER_UPDATE + 1;
 			flow_update(tr, i, &fr[fi], &parent);
+		}
 		i--;
 	}
 	pressure_anomaly(tr);
+	anomalies_emit(tr);
 }
 
 unsigned int
@@ -744,8 +1203,10 @@ fc_tracker_expire(struct fc_tracker *tr, uint64_t now_ns)
 		room = FC_DIM(expired);
 	n = fc_table_expire(tr->table, tr->now, tr->p.expire_budget, expired,
 			    room);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		tr->reserve = n - i + 1;
 		flow_end(tr, expired[i], FC_END_IDLE, tr->now);
+	}
 	return n;
 }
 
@@ -757,8 +1218,51 @@ fc_tracker_end_all(struct fc_tracker *tr, uint64_t now_ns)
 
 	if (now_ns > tr->now)
 		tr->now = now_ns;
+	tr->reserve = 2;
 	while (tr->n_ev < tr->cap_ev &&
-	       (pos = fc_table_iterate(tr->table, &iter)) != FC_TABLE_MISS)
-		flow_end(tr, pos, FC_END_SHUTDOWN, tr->now);
+	       (pos = fc_table_iterate(tr->table, &iter)) != FC_TABLE_MISS) {
+		/* Already idle past its timeout: it ends idle, as the wheel would have ended it. */
+		unsigned int reason = fc_flow_expiry_s(fc_table_flow(tr->table, pos)) <=
+			tr->now / FC_NS_PER_SEC ? FC_END_IDLE : FC_END_SHUTDOWN;
+
+		flow_end(tr, pos, reason, tr->now);
+	}
 	return fc_table_count(tr->table);
+}
+
+unsigned int
+fc_tracker_top_flows(struct fc_tracker *tr, unsigned int n,
+		     struct fc_tracker_flow_brief *out)
+{
+	uint32_t iter = 0;
+	unsigned int have = 0;
+	int32_t pos;
+
+	while (n > 0 && (pos = fc_table_iterate(tr->table, &iter)) != FC_TABLE_MISS) {
+		const struct fc_flow *f = fc_table_flow(tr->table, pos);
+		const struct fc_flow_key *k = fc_table_key(tr->table, pos);
+		uint64_t total = f->bytes[0] + f->bytes[1];
+		unsigned int i;
+
+		if (k == NULL || (f->xflags & FC_FLOW_X_DEAD))
+			continue;
+		if (have == n &&
+		    total <= out[n - 1].bytes[0] + out[n - 1].bytes[1])
+			continue;
+		/* Insertion into the sorted list (n is small). */
+		i = have < n ? have++ : n - 1;
+		while (i > 0 && out[i - 1].bytes[0] + out[i - 1].bytes[1] < total) {
+			out[i] = out[i - 1];
+			i--;
+		}
+		flow_identity(k, f, fc_table_cold(tr->table, pos), &out[i].id);
+		out[i].flow_id = fc_table_cold(tr->table, pos)->flow_id;
+		out[i].first_ts = f->first_ts;
+		out[i].last_ts = f->last_ts;
+		out[i].pkts[0] = f->pkts[0];
+		out[i].pkts[1] = f->pkts[1];
+		out[i].bytes[0] = f->bytes[0];
+		out[i].bytes[1] = f->bytes[1];
+	}
+	return have;
 }

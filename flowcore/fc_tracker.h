@@ -14,6 +14,27 @@
  * room left could not hold the worst case of the next frames, and returns
  * how many frames it consumed.
  *
+ * With reassembly on, TCP payload of every flow goes through the lcore's
+ * fc_reasm context: in-order bytes and explicit gaps reach the stream
+ * consumer (fc_tracker_params.stream_cb, e.g. the stream dump) as they
+ * arrive; when a flow ends its buffered data is flushed first, then its
+ * flow_end carries the reassembly diagnostics of both sides. A side whose
+ * reassembly overflows under the drop_flow policy ends its flow with
+ * reason buffer_overflow; the flow's entry stays (silently) until it goes
+ * idle, so later packets of the same connection do not start a new flow.
+ *
+ * With the session parsers on, reassembled TCP bytes and UDP datagrams
+ * also go to the lcore's fc_l7 engine; each parsed message becomes a
+ * `session` event of its flow, and a parser failing on traffic it
+ * accepted ends the flow (reason parse_error, parse_error anomaly), kept
+ * dead like a buffer_overflow. Session events use only the event buffer
+ * room left after the worst case of the frames still to process; beyond
+ * that they are dropped and counted (fc_l7 messages_dropped).
+ *
+ * Anomalies (out_of_order, buffer_overflow, eviction_pressure) are
+ * coalesced: at most one per flow, side and kind per fc_tracker_burst()
+ * chunk, emitted after the chunk's other events.
+ *
  * Thread-safety: not MT-safe; one tracker per lcore, one writer per table.
  */
 #ifndef FC_TRACKER_H
@@ -24,6 +45,7 @@
 #include "fc_event.h"
 #include "fc_key.h"
 #include "fc_pkt.h"
+#include "fc_reasm.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +65,20 @@ struct fc_port_timeout {
 	uint8_t proto;      /**< IPPROTO_TCP / IPPROTO_UDP / ... */
 	uint16_t port;      /**< port on either endpoint */
 	uint16_t timeout_s; /**< idle timeout in seconds */
+};
+
+/**
+ * Consumer of reassembled TCP bytes (optional). Sides are named by key
+ * endpoint (`ep`: 0 = the key's endpoint 0 sent these bytes), which never
+ * changes even when the tracker later swaps originator and responder;
+ * end() tells which endpoint ended up as the originator.
+ */
+struct fc_tracker_stream_cb {
+	void (*data)(void *arg, uint64_t flow_id, uint8_t ep, const uint8_t *p, uint32_t len);
+	void (*gap)(void *arg, uint64_t flow_id, uint8_t ep, uint32_t len);
+	/** The flow ended; called after its last data/gap, before its flow_end event is produced. */
+	void (*end)(void *arg, uint64_t flow_id, uint8_t orig_ep, const struct fc_event_flow_end *e);
+	void *arg;
 };
 
 /** Tracker parameters. Zero fields take the documented defaults. */
@@ -66,6 +102,12 @@ struct fc_tracker_params {
 	uint32_t expire_budget;    /**< wheel visits per fc_tracker_expire() (default 256) */
 	uint32_t evict_budget;     /**< flows examined to pick an eviction victim (default 64) */
 	uint32_t event_capacity;   /**< event buffer entries (default 4096, min 1024) */
+	uint32_t flow_update_interval; /**< s between flow_update events of a long-lived flow; 0 = none */
+	uint8_t reasm_enabled;     /**< 1: reassemble TCP payload */
+	struct fc_reasm_params reasm; /**< reassembly limits (reasm_enabled); name/socket filled in */
+	const struct fc_tracker_stream_cb *stream_cb; /**< consumer of reassembled bytes, NULL = none */
+	uint8_t l7_enabled;        /**< 1: run the session parsers (TCP needs reassembly) */
+	struct fc_l7_engine_params l7; /**< parsers, sessions (l7_enabled); name/socket filled in */
 };
 
 /** One frame handed to the tracker. */
@@ -86,7 +128,9 @@ struct fc_frame {
 	X(flows_evicted,   "flows ended to make room") \
 	X(table_full,      "flow updates dropped: table full and no victim") \
 	X(events,          "events produced") \
-	X(events_masked,   "events suppressed by the event mask")
+	X(events_masked,   "events suppressed by the event mask") \
+	X(frames_dead_flow, "frames of flows already ended by buffer_overflow, absorbed until idle") \
+	X(flow_updates,    "flow_update events produced")
 
 /** Tracker statistics. flows_created == flows_ended + fc_tracker_active(). */
 struct fc_tracker_stats {
@@ -120,8 +164,9 @@ unsigned int fc_tracker_burst(struct fc_tracker *tr,
 unsigned int fc_tracker_expire(struct fc_tracker *tr, uint64_t now_ns);
 
 /**
- * End open flows with reason `shutdown`, as many as the event buffer
- * holds; call (draining events in between) until it returns 0.
+ * End open flows with reason `shutdown` (or `idle` for a flow already
+ * idle past its timeout at now), as many as the event buffer holds; call
+ * (draining events in between) until it returns 0.
  * @return flows still open.
  */
 uint32_t fc_tracker_end_all(struct fc_tracker *tr, uint64_t now_ns);
@@ -141,6 +186,33 @@ uint32_t fc_tracker_active(const struct fc_tracker *tr);
 
 /** Latest packet time seen (ns), clamped monotonic. */
 uint64_t fc_tracker_now(const struct fc_tracker *tr);
+
+/** A flow as fc_tracker_top_flows() reports it. */
+struct fc_tracker_flow_brief {
+	uint64_t flow_id;
+	struct fc_event_flow_id id;
+	uint64_t first_ts;
+	uint64_t last_ts;
+	uint64_t pkts[2];
+	uint64_t bytes[2];
+};
+
+/**
+ * The n flows with the most bytes (both sides), largest first. Walks the
+ * whole table: for operators (telemetry), not for the packet path. It
+ * may run on another thread than the tracker's: records are never freed
+ * while the tracker lives, so it is memory-safe, but a flow updated
+ * meanwhile may be reported with torn counters.
+ * @return flows written to out (<= n).
+ */
+unsigned int fc_tracker_top_flows(struct fc_tracker *tr, unsigned int n,
+				  struct fc_tracker_flow_brief *out);
+
+/** Session engine counters, NULL when the parsers are off. */
+const struct fc_l7_stats *fc_tracker_l7_stats(const struct fc_tracker *tr);
+
+/** Reassembly counters, NULL when reassembly is off. */
+const struct fc_reasm_stats *fc_tracker_reasm_stats(const struct fc_tracker *tr);
 
 /** Bytes of DPDK heap held by the tracker. */
 uint64_t fc_tracker_memory(const struct fc_tracker *tr);

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Install the Debian packages flowscope needs, only those missing.
 #   scripts/deps.sh run    build and run (DPDK, meson, libyaml, OpenSSL)
-#   scripts/deps.sh test   + cmocka, python3, clang (fuzz build) for the test suite
+#   scripts/deps.sh test   + cmocka, python3, clang (fuzz build), and for the
+#                          integration tests: nfdump and pmacct (IPFIX
+#                          collectors), tcpreplay and iproute2 (live capture
+#                          in a network namespace), jq (EVE validation)
 # Idempotent: with everything present it only runs dpkg-query.
 set -eu
 
@@ -10,7 +13,7 @@ profile=${1:-run}
 pkgs="libdpdk-dev meson ninja-build pkg-config gcc libc6-dev libyaml-dev libssl-dev libpcap-dev"
 case "$profile" in
 run) ;;
-test) pkgs="$pkgs libcmocka-dev python3 clang libclang-rt-14-dev" ;;
+test) pkgs="$pkgs libcmocka-dev python3 clang libclang-rt-14-dev nfdump pmacct tcpreplay iproute2 jq" ;;
 *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 

@@ -281,6 +281,251 @@ test_tracker_udp_idle_by_packet_time(void **state)
 	fc_tracker_free(tr);
 }
 
+/* flow_update every 10 s of a flow's life, with the counters so far. */
+static void
+test_tracker_flow_update_interval(void **state)
+{
+	struct fc_tracker_params p;
+	struct fc_tracker *tr;
+	struct frame fr[1];
+	struct counts c;
+	const uint64_t at[] = { 0, 5, 12, 13, 25, 49 };
+	unsigned int i;
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.name = "tr_upd";
+	p.max_flows = 64;
+	p.socket_id = SOCKET_ID_ANY;
+	p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+	p.flow_update_interval = 10;
+	tr = fc_tracker_create(&p);
+	assert_non_null(tr);
+	memset(&c, 0, sizeof(c));
+	udp_frame(&fr[0], "10.0.0.1", 5000, "10.0.0.2", 6000);
+	for (i = 0; i < FC_DIM(at); i++)
+		feed(tr, fr, 1, T0 + at[i] * SEC, &c);
+	/* boundaries 10, 20 and 40 crossed (30 skipped while idle: one record) */
+	assert_int_equal(c.type[FC_EV_FLOW_UPDATE], 3);
+	assert_int_equal(fc_tracker_stats(tr)->flow_updates, 3);
+	assert_int_equal(c.type[FC_EV_FLOW_END], 0);
+	fc_tracker_free(tr);
+}
+
+/* At the end of input, a flow already idle past its timeout ends idle, the rest shutdown. */
+static void
+test_tracker_end_all_idle_vs_shutdown(void **state)
+{
+	struct fc_tracker *tr = mk("tr_endall", 64);
+	struct frame fr[2];
+	struct counts c;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	udp_frame(&fr[0], "10.0.0.1", 5000, "10.0.0.2", 6000);
+	udp_frame(&fr[1], "10.0.0.3", 5000, "10.0.0.4", 6000);
+	feed(tr, &fr[0], 1, T0, &c);
+	feed(tr, &fr[1], 1, T0 + 100 * SEC, &c);
+	while (fc_tracker_end_all(tr, 0) > 0)
+		drain(tr, &c);
+	drain(tr, &c);
+	assert_int_equal(c.end_reason[FC_END_IDLE], 1);
+	assert_int_equal(c.end_reason[FC_END_SHUTDOWN], 1);
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+/* Reassembled bytes reach the stream consumer in order; flow_end carries the diagnostics. */
+struct sink_buf {
+	uint8_t data[2][512];
+	uint32_t len[2];
+	uint32_t gaps[2];
+	unsigned int ends;
+	uint8_t orig_ep;
+};
+
+static void
+sb_data(void *arg, uint64_t flow_id, uint8_t ep, const uint8_t *p, uint32_t len)
+{
+	struct sink_buf *b = arg;
+
+	(void)flow_id;
+	assert_true(b->len[ep] + len <= sizeof(b->data[ep]));
+	memcpy(b->data[ep] + b->len[ep], p, len);
+	b->len[ep] += len;
+}
+
+static void
+sb_gap(void *arg, uint64_t flow_id, uint8_t ep, uint32_t len)
+{
+	struct sink_buf *b = arg;
+
+	(void)flow_id;
+	b->gaps[ep] += len;
+}
+
+static void
+sb_end(void *arg, uint64_t flow_id, uint8_t orig_ep, const struct fc_event_flow_end *e)
+{
+	struct sink_buf *b = arg;
+
+	(void)flow_id;
+	assert_true(e->has_reasm);
+	b->ends++;
+	b->orig_ep = orig_ep;
+}
+
+static struct fc_tracker *
+mk_reasm(const char *name, struct sink_buf *b, struct fc_tracker_stream_cb *cb,
+	 uint8_t overflow, uint16_t max_ooo)
+{
+	struct fc_tracker_params p;
+	struct fc_tracker *tr;
+
+	memset(&p, 0, sizeof(p));
+	p.name = name;
+	p.max_flows = 64;
+	p.socket_id = SOCKET_ID_ANY;
+	p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+	p.reasm_enabled = 1;
+	p.reasm.max_streams = 64;
+	p.reasm.memcap = 1 << 20;
+	p.reasm.max_ooo_segs = max_ooo;
+	p.reasm.overflow = overflow;
+	cb->data = sb_data;
+	cb->gap = sb_gap;
+	cb->end = sb_end;
+	cb->arg = b;
+	p.stream_cb = cb;
+	tr = fc_tracker_create(&p);
+	assert_non_null(tr);
+	return tr;
+}
+
+/* Data segments (10 bytes each, byte value = segment index) of the client, given order. */
+static void
+client_segments(struct frame *fr, const unsigned int *order, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct fctest_pkt p;
+		struct fctest_ip4 ip = { .src = "10.0.0.1", .dst = "10.0.0.2" };
+		struct fctest_tcp t = { .sport = 40000, .dport = 80,
+					.seq = 1001 + order[i] * 10, .ack = 5001,
+					.flags = FC_TCP_ACK | FC_TCP_PSH, .win = 1024 };
+		uint8_t data[10];
+
+		memset(data, 'a' + (int)order[i], sizeof(data));
+		fctest_pkt_init(&p, fr[i].buf, sizeof(fr[i].buf));
+		fctest_pkt_eth(&p, NULL, NULL, 0);
+		fctest_pkt_ip4(&p, &ip);
+		fctest_pkt_tcp(&p, &t);
+		fctest_pkt_bytes(&p, data, sizeof(data));
+		assert_true(fctest_pkt_finish(&p) > 0);
+		fr[i].len = p.len;
+	}
+}
+
+static void
+handshake(struct fc_tracker *tr, struct counts *c)
+{
+	struct frame fr[3];
+
+	tcp_frame(&fr[0], "10.0.0.1", 40000, "10.0.0.2", 80, FC_TCP_SYN, 1000, 0, 0);
+	tcp_frame(&fr[1], "10.0.0.2", 80, "10.0.0.1", 40000, FC_TCP_SYN | FC_TCP_ACK, 5000, 1001, 0);
+	tcp_frame(&fr[2], "10.0.0.1", 40000, "10.0.0.2", 80, FC_TCP_ACK, 1001, 5001, 0);
+	feed(tr, fr, 3, T0, c);
+}
+
+static void
+test_tracker_reasm_reorder(void **state)
+{
+	struct sink_buf b;
+	struct fc_tracker_stream_cb cb;
+	struct fc_tracker *tr;
+	struct frame fr[4];
+	const unsigned int order[] = { 0, 2, 3, 1 };
+	struct counts c;
+	unsigned int i, anomalies = 0;
+	const struct fc_event *ev;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	tr = mk_reasm("tr_ra1", &b, &cb, FC_REASM_SLIDING_WINDOW, 0);
+	handshake(tr, &c);
+	client_segments(fr, order, 4);
+	{
+		struct fc_frame f[4];
+
+		for (i = 0; i < 4; i++) {
+			f[i].data = fr[i].buf;
+			f[i].cap_len = fr[i].len;
+			f[i].wire_len = 0;
+			f[i].ts = T0 + SEC;
+		}
+		assert_int_equal(fc_tracker_burst(tr, f, 4), 4);
+		ev = fc_tracker_events(tr, &i);
+		for (unsigned int k = 0; k < i; k++)
+			if (ev[k].type == FC_EV_ANOMALY) {
+				anomalies++;
+				/* two segments arrived ahead of the hole: one coalesced anomaly */
+				assert_int_equal(ev[k].u.anomaly.kind, FC_AN_OUT_OF_ORDER);
+				assert_int_equal(ev[k].u.anomaly.count, 2);
+			}
+		drain(tr, &c);
+	}
+	assert_int_equal(anomalies, 1);
+	assert_int_equal(b.len[0], 40);
+	assert_memory_equal(b.data[0], "aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd", 40);
+	while (fc_tracker_end_all(tr, 0) > 0)
+		drain(tr, &c);
+	drain(tr, &c);
+	assert_int_equal(b.ends, 1);
+	assert_int_equal(c.last_end.u.end.has_reasm, 1);
+	assert_int_equal(c.last_end.u.end.reasm[FC_SIDE_ORIG].delivered, 40);
+	assert_int_equal(c.last_end.u.end.reasm[FC_SIDE_ORIG].ooo_segs, 2);
+	assert_int_equal(c.last_end.u.end.reasm[FC_SIDE_ORIG].gap_bytes, 0);
+	assert_int_equal(fc_tracker_reasm_stats(tr)->chunks_in_use, 0);
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+/* drop_flow: the flow ends with buffer_overflow and is not resurrected. */
+static void
+test_tracker_reasm_drop_flow(void **state)
+{
+	struct sink_buf b;
+	struct fc_tracker_stream_cb cb;
+	struct fc_tracker *tr;
+	struct frame fr[6];
+	const unsigned int order[] = { 1, 2, 3, 4, 5, 0 };
+	struct counts c;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	tr = mk_reasm("tr_ra2", &b, &cb, FC_REASM_DROP_FLOW, 2);
+	handshake(tr, &c);
+	client_segments(fr, order, 6);
+	feed(tr, fr, 6, T0 + SEC, &c);
+	assert_int_equal(c.end_reason[FC_END_BUFFER_OVERFLOW], 1);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 1);
+	assert_true(fc_tracker_stats(tr)->frames_dead_flow >= 1);
+	assert_int_equal(fc_tracker_active(tr), 0);
+	assert_counters_add_up(tr);
+	/* the connection goes on: still no new flow */
+	feed(tr, fr, 2, T0 + 2 * SEC, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 1);
+	/* once idle past the linger, the same 5-tuple is a new flow */
+	fc_tracker_expire(tr, T0 + 60 * SEC);
+	drain(tr, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_END], 1);
+	feed(tr, fr, 1, T0 + 61 * SEC, &c);
+	assert_int_equal(c.type[FC_EV_FLOW_START], 2);
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
 /* A new SYN with another ISN after a reset starts a new flow. */
 static void
 test_tracker_reuse_after_rst(void **state)
@@ -371,6 +616,10 @@ main(void)
 		cmocka_unit_test(test_tracker_reuse_after_rst),
 		cmocka_unit_test(test_tracker_unkeyed_frames_counted),
 		cmocka_unit_test(test_tracker_event_buffer_backpressure),
+		cmocka_unit_test(test_tracker_flow_update_interval),
+		cmocka_unit_test(test_tracker_end_all_idle_vs_shutdown),
+		cmocka_unit_test(test_tracker_reasm_reorder),
+		cmocka_unit_test(test_tracker_reasm_drop_flow),
 	};
 
 	return cmocka_run_group_tests(tests, fctest_eal_setup,

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The software dispatch lcore, for devices that cannot spread flows
+ * themselves (pcap, af_packet, null, ring, memif): it reads every RX
+ * queue, computes for each frame the hash of its canonical flow key -
+ * the same for both directions - and hands the mbuf to worker
+ * hash % n_workers over that worker's SP/SC ring.
+ *
+ * Which key: a plain frame uses its 5-tuple (or whatever the key mode
+ * says); a tunnelled frame uses the outermost IP address pair only, so a
+ * tunnel's outer flow and every inner flow it carries land on one worker
+ * even when the two directions of the tunnel use different outer ports
+ * (VXLAN and GTP-U pick the source port per inner flow). Teredo is the
+ * exception: its two directions cross different outer hosts, so the
+ * client's Teredo address (2001:0::/32) decides.
+ * Later IP
+ * fragments carry no ports and key as their own flow, on one worker.
+ *
+ * Offline, the dispatch lcore also publishes the packet time of the
+ * newest frame it handed over: a worker whose ring is empty has processed
+ * every frame up to that time, so it may expire its flows with it. The
+ * workers thus share one packet clock, and a flow ends idle or at
+ * shutdown exactly as it would with a single worker.
+ *
+ * A full worker ring: policy hold waits for room (offline runs lose
+ * nothing), policy drop frees the frame and counts it. The end of every
+ * port (pcap file) or stop_rx ends the lcore; `done` tells the workers
+ * that nothing more will come.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include <fc_key.h>
+#include <fc_pkt.h>
+
+#include "app.h"
+
+#define DISPATCH_BURST 32
+#define SCRATCH_LEN (64 * 1024 + 256) /* largest IP packet plus link headers */
+
+/* Worker of one frame. */
+static unsigned int
+worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
+{
+	const struct fc_tracker_params *tp = &ctx->opt.tracker;
+	struct fc_pkt_meta meta;
+	struct fc_flow_key k;
+	const uint8_t *data;
+	uint32_t len = m->pkt_len < SCRATCH_LEN ? m->pkt_len : SCRATCH_LEN;
+	uint8_t dir;
+	uint32_t h;
+
+	data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t *) :
+		rte_pktmbuf_read(m, 0, len, scratch);
+	if (data == NULL)
+		return 0;
+	if (m->nb_segs == 1)
+		len = m->data_len;
+	fc_pkt_decode(data, len, 0, &tp->pkt, &meta);
+	/*
+	 * Teredo's two directions cross different outer hosts (server,
+	 * relay), so neither the outer nor the inner pair holds every flow
+	 * of a client; its Teredo address (2001:0::/32) does: all of that
+	 * client's flows, inner and outer, go to one worker.
+	 */
+	if (meta.n_layers > 1 &&
+	    meta.layer[meta.n_layers - 1].tunnel == FC_TUN_TEREDO &&
+	    fc_key_make(&tp->key, &meta, meta.n_layers - 1, &k, &dir) == 0) {
+		static const uint8_t teredo[4] = { 0x20, 0x01, 0x00, 0x00 };
+		int e = memcmp(k.addr[0], teredo, 4) == 0 ? 0 :
+			memcmp(k.addr[1], teredo, 4) == 0 ? 1 : -1;
+
+		if (e >= 0) {
+			memcpy(k.addr[0], k.addr[e], 16);
+			memset(k.addr[1], 0, 16);
+			k.port[0] = 0;
+			k.port[1] = 0;
+			k.proto = 0;
+		}
+		return (unsigned int)(((uint64_t)fc_key_hash(&k) * ctx->n_workers) >> 32);
+	}
+	if (fc_key_make(&tp->key, &meta, 0, &k, &dir) != 0)
+		return 0;
+	if (meta.n_layers > 1) {
+		/* Tunnelled: outer address pair only. */
+		k.port[0] = 0;
+		k.port[1] = 0;
+		k.proto = 0;
+	}
+	h = fc_key_hash(&k);
+	return (unsigned int)(((uint64_t)h * ctx->n_workers) >> 32);
+}
+
+int
+app_dispatch_main(void *arg)
+{
+	struct app_ctx *ctx = arg;
+	struct app_dispatch *d = &ctx->dispatch;
+	struct rte_mbuf *pkts[DISPATCH_BURST];
+	struct rte_mbuf *per[APP_MAX_WORKERS][DISPATCH_BURST];
+	unsigned int cnt[APP_MAX_WORKERS];
+	uint8_t *scratch = rte_malloc("dispatch_scratch", SCRATCH_LEN, 0);
+	unsigned int idle_us = 0;
+
+	if (scratch == NULL) {
+		fprintf(stderr, "flowscope: dispatch: cannot allocate the scratch buffer\n");
+		*ctx->quit = 1;
+		d->done = 1;
+		return -ENOMEM;
+	}
+	while (!ctx->stop_rx) {
+		unsigned int i, live = 0, got = 0;
+		uint64_t newest = 0;
+
+		for (i = 0; i < d->n_rxq; i++) {
+			struct app_port *p = &ctx->ports[d->rxq[i].port];
+			uint16_t n, j;
+
+			if (p->eof)
+				continue;
+			live++;
+			n = rte_eth_rx_burst(p->port_id, d->rxq[i].queue, pkts,
+					     DISPATCH_BURST);
+			if (n == 0) {
+				struct rte_eth_stats st;
+
+				if (!p->is_pcap_file)
+					continue;
+				if (rte_eth_stats_get(p->port_id, &st) == 0 &&
+				    st.rx_nombuf == p->last_nombuf)
+					p->eof = 1;
+				p->last_nombuf = st.rx_nombuf;
+				continue;
+			}
+			got += n;
+			d->frames += n;
+			if (ctx->packet_clock && ctx->ts_dynfield >= 0 &&
+			    (pkts[n - 1]->ol_flags & ctx->ts_dynflag))
+				newest = *RTE_MBUF_DYNFIELD(pkts[n - 1], ctx->ts_dynfield,
+							    rte_mbuf_timestamp_t *) *
+					FC_NS_PER_USEC;
+			memset(cnt, 0, sizeof(cnt[0]) * ctx->n_workers);
+			for (j = 0; j < n; j++) {
+				unsigned int wi = worker_of(ctx, pkts[j], scratch);
+
+				per[wi][cnt[wi]++] = pkts[j];
+			}
+			for (unsigned int wi = 0; wi < ctx->n_workers; wi++) {
+				unsigned int sent = 0, wait = 0;
+
+				while (sent < cnt[wi]) {
+					sent += rte_ring_sp_enqueue_burst(ctx->workers[wi].in,
+						(void **)per[wi] + sent, cnt[wi] - sent, NULL);
+					if (sent == cnt[wi])
+						break;
+					if (ctx->hold && !*ctx->quit) {
+						d->hold_waits++;
+						wait = wait == 0 ? 1 : (wait < 64 ? wait * 2 : 64);
+						if (wait < 16)
+							rte_pause();
+						else
+							usleep(wait);
+						continue;
+					}
+					d->dropped += cnt[wi] - sent;
+					rte_pktmbuf_free_bulk(per[wi] + sent, cnt[wi] - sent);
+					break;
+				}
+			}
+		}
+		/* Published after the frames: a worker whose ring is empty has seen every frame up to it. */
+		if (newest > d->clock) {
+			rte_smp_wmb();
+			d->clock = newest;
+		}
+		if (live == 0)
+			break;
+		if (got > 0 || ctx->packet_clock) {
+			idle_us = 0;
+		} else {
+			idle_us = idle_us == 0 ? 1 : idle_us * 2;
+			if (idle_us > ctx->opt.lcores.idle_backoff_us)
+				idle_us = ctx->opt.lcores.idle_backoff_us;
+			if (idle_us < 16)
+				rte_pause();
+			else
+				usleep(idle_us);
+		}
+	}
+	rte_free(scratch);
+	rte_smp_wmb();
+	d->done = 1;
+	return 0;
+}
