@@ -9,9 +9,10 @@
  * Without a tail, new bytes are presented straight from the caller (zero
  * copy) and the parser is called again on the rest as long as it makes
  * progress; whatever it leaves is copied into a tail buffer. With a tail,
- * new bytes are appended to it (up to the parser's max_tail), the tail is
- * parsed, its rest is moved to the front, and once it is empty the
- * remaining input goes back to the zero-copy path. A parser that makes no
+ * new bytes are appended to it in growing steps (never past the parser's
+ * max_tail) and the tail is parsed again; as soon as the parser has
+ * consumed every byte the tail held before, the tail is dropped and the
+ * rest is presented from the caller's buffer again (zero copy). A parser that makes no
  * progress on a full max_tail never will: that is an error of the parser
  * ("message larger than the parser's limit"). A tail that cannot be kept
  * (pool empty) is dropped and reported to the parser as a gap.
@@ -300,6 +301,9 @@ fc_l7_session_json(const struct fc_event_session *s, char *buf, size_t len)
 /*
  * ENGINE.
  */
+
+/** Smallest append to a tail before the parser is called again. */
+#define TAIL_STEP 256u
 
 /** Session record states. */
 enum sess_status {
@@ -625,18 +629,30 @@ feed_stream(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s,
 
 	while (sd->tail_len > 0) {
 		uint8_t *b = tail_buf(e, sd);
-		uint32_t n = sd->tail_len >= cap ? 0 : RTE_MIN(len, cap - sd->tail_len);
+		uint32_t old = sd->tail_len;
+		/* Append in growing steps: a parser usually needs only a few
+		 * more bytes to finish what the tail holds. */
+		uint32_t n = old >= cap ? 0 :
+			RTE_MIN(RTE_MIN(len, cap - old), RTE_MAX(old, TAIL_STEP));
 
 		if (n > 0) {
-			memcpy(b + sd->tail_len, p, n);
+			memcpy(b + old, p, n);
 			sd->tail_len += n;
 			e->st.tail_bytes += n;
-			p += n;
-			len -= n;
 		}
 		r = run(s, st, side, b, sd->tail_len, &used, ts, c);
 		if (r != FC_L7_OK)
 			return sess_result(e, h, s, r, c);
+		if (used >= old) {
+			/* The parser is past the kept bytes: the rest is still in
+			 * the caller's buffer, go on from there without copying. */
+			p += used - old;
+			len -= used - old;
+			sd->tail_len = 0;
+			break;
+		}
+		p += n;
+		len -= n;
 		if (used == 0) {
 			if (sd->tail_len >= cap) {
 				e->st.tail_overflows++;
@@ -704,15 +720,16 @@ sess_activate(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s,
 		ps->init(st);
 	c->proto = ps->proto;
 	if (s->transport == IPPROTO_UDP) {
-		rc = (int)ps->parse(st, side, p, len, &n, ts, &c->emit);
+		enum fc_l7_result r = ps->parse(st, side, p, len, &n, ts, &c->emit);
+
 		call_close(c);
-		return sess_result(e, h, s, (enum fc_l7_result)rc, c);
+		return sess_result(e, h, s, r, c);
 	}
 	rc = feed_stream(e, h, s, side, p, len, ts, c);
 	if (rc != 0 || sess_of(e, *h) != s || s->status != SESS_ACTIVE)
 		return rc;
 	if (s->side[other].tail_len > 0)
-		rc = feed_stream(e, h, s, other, NULL, 0, ts, c);
+		rc = feed_stream(e, h, s, other, (const uint8_t *)"", 0, ts, c);
 	return rc;
 }
 
@@ -950,6 +967,7 @@ struct fc_l7_engine *
 fc_l7_engine_create(const struct fc_l7_engine_params *params)
 {
 	struct fc_l7_engine *e;
+	const struct fc_l7_parser *const *list;
 	uint32_t state = 16, tail = 64;
 
 	if (params == NULL || params->name == NULL ||
@@ -971,9 +989,15 @@ fc_l7_engine_create(const struct fc_l7_engine_params *params)
 		e->p.probe_limit = 4096;
 	if (e->p.tail_buffers == 0)
 		e->p.tail_buffers = 512;
-	for (unsigned int i = 0; fc_l7_registry[i] != NULL; i++) {
-		const struct fc_l7_parser *ps = fc_l7_registry[i];
+	list = e->p.parsers != NULL ? e->p.parsers : fc_l7_registry;
+	for (unsigned int i = 0; list[i] != NULL; i++) {
+		const struct fc_l7_parser *ps = list[i];
 
+		if (e->n_parsers == FC_L7_MAX_PARSERS || ps->proto >= FC_L7_PROTO_MAX) {
+			rte_free(e);
+			rte_errno = EINVAL;
+			return NULL;
+		}
 		if (e->p.enabled != 0 && (e->p.enabled & (1u << ps->proto)) == 0)
 			continue;
 		if (ps->max_tail == 0 || ps->max_tail > FC_L7_TAIL_MAX ||

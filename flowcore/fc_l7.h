@@ -17,7 +17,8 @@
  * and are copied only into the outgoing event.
  *
  * SELECTION. Port hints first, then probing of each side's first bytes
- * (HTTP and TLS on any port). A flow with no match after probe_limit bytes
+ * (HTTP and TLS on any port; parsers marked port_only, like DNS, only on
+ * their hinted ports). A flow with no match after probe_limit bytes
  * gets no parser. A parser that merely does not recognise the traffic
  * (FC_L7_DETACH) detaches silently; one that fails on traffic it accepted
  * (FC_L7_ERROR) poisons the session: the caller ends the flow with reason
@@ -87,7 +88,12 @@ struct fc_l7_msg {
 	struct fc_event_session *s;
 };
 
-/** Start/append helpers for parsers. Each returns 0, or -ENOSPC (field dropped, message marked truncated). */
+/**
+ * Start/append helpers for parsers. Each returns 0, or -ENOSPC (field
+ * dropped, message marked truncated). m may be NULL (begin() found no room
+ * at the sink): then nothing is written and -ENOSPC is returned, so a
+ * parser needs no check between begin() and end().
+ */
 int fc_l7_put_str(struct fc_l7_msg *m, uint8_t field, const void *p, size_t len);
 int fc_l7_put_cstr(struct fc_l7_msg *m, uint8_t field, const char *s);
 int fc_l7_put_u64(struct fc_l7_msg *m, uint8_t field, uint64_t v);
@@ -113,7 +119,12 @@ enum fc_l7_probe {
 	FC_L7_PROBE_YES,
 };
 
-/** How a parser hands a finished message to the engine. */
+/**
+ * How a parser hands a finished message to the engine (the engine binds
+ * it to the caller's struct fc_l7_sink for the duration of each call).
+ * One message is open at a time; end() may be given the NULL that
+ * begin() returned.
+ */
 struct fc_l7_emit {
 	/** Open a message of `kind` for `side`; NULL if no room (count it, carry on). */
 	struct fc_l7_msg *(*begin)(void *arg, uint8_t kind, uint8_t side);
@@ -233,6 +244,9 @@ struct fc_l7_engine_params {
 	uint32_t probe_limit;   /**< bytes per side probed before giving up (default 4096) */
 	uint32_t enabled;       /**< bit (1u << enum fc_l7_proto) per protocol; 0 = every built-in parser */
 	uint32_t tail_buffers;  /**< tail buffers (default 512); none left: the tail is dropped as a gap */
+	/** NULL-terminated parser list used instead of fc_l7_registry (NULL:
+	 *  the registry), at most FC_L7_MAX_PARSERS: custom protocols, tests. */
+	const struct fc_l7_parser *const *parsers;
 };
 
 /**

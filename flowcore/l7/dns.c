@@ -266,9 +266,31 @@ ans_printf(char *buf, uint32_t *len, const char *fmt, ...)
 		*len = DNS_ANSWER_MAX - 1;
 }
 
+/* Dotted quad without printf. @return text length. */
+static int
+ipv4_str(const uint8_t *a, char *out)
+{
+	int o = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned int v = a[i];
+
+		if (i > 0)
+			out[o++] = '.';
+		if (v >= 100)
+			out[o++] = (char)('0' + v / 100);
+		if (v >= 10)
+			out[o++] = (char)('0' + v / 10 % 10);
+		out[o++] = (char)('0' + v % 10);
+	}
+	out[o] = '\0';
+	return o;
+}
+
 /*
- * Render the rdata of one record (rd at msg[rd..rd + rdlen)) as answer
- * text. @return text length, or -1 if the rdata is malformed.
+ * Check the rdata of one record (rd at msg[rd..rd + rdlen)) and, when
+ * out != NULL, render it as answer text. @return text length (0 when not
+ * rendered), or -1 if the rdata is malformed.
  */
 static int
 dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
@@ -277,14 +299,17 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 	char name[DNS_NAME_MAX], name2[DNS_NAME_MAX];
 	uint32_t end = rd + rdlen, off = rd, len = 0;
 
-	out[0] = '\0';
 	switch (type) {
 	case T_A:
-		if (rdlen != 4 || inet_ntop(AF_INET, msg + rd, out, DNS_ANSWER_MAX) == NULL)
+		if (rdlen != 4)
 			return -1;
-		return (int)strlen(out);
+		return out != NULL ? ipv4_str(msg + rd, out) : 0;
 	case T_AAAA:
-		if (rdlen != 16 || inet_ntop(AF_INET6, msg + rd, out, DNS_ANSWER_MAX) == NULL)
+		if (rdlen != 16)
+			return -1;
+		if (out == NULL)
+			return 0;
+		if (inet_ntop(AF_INET6, msg + rd, out, DNS_ANSWER_MAX) == NULL)
 			return -1;
 		return (int)strlen(out);
 	case T_NS:
@@ -292,6 +317,8 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 	case T_PTR:
 		if (dns_name(msg, end, &off, name) < 0 || off != end)
 			return -1;
+		if (out == NULL)
+			return 0;
 		ans_printf(out, &len, "%s", name);
 		return (int)len;
 	case T_MX:
@@ -300,6 +327,8 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 		off += 2;
 		if (dns_name(msg, end, &off, name) < 0 || off != end)
 			return -1;
+		if (out == NULL)
+			return 0;
 		ans_printf(out, &len, "%u %s", rd16(msg + rd), name);
 		return (int)len;
 	case T_SRV:
@@ -308,6 +337,8 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 		off += 6;
 		if (dns_name(msg, end, &off, name) < 0 || off != end)
 			return -1;
+		if (out == NULL)
+			return 0;
 		ans_printf(out, &len, "%u %u %u %s", rd16(msg + rd),
 			   rd16(msg + rd + 2), rd16(msg + rd + 4), name);
 		return (int)len;
@@ -315,6 +346,8 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 		if (dns_name(msg, end, &off, name) < 0 ||
 		    dns_name(msg, end, &off, name2) < 0 || end - off != 20)
 			return -1;
+		if (out == NULL)
+			return 0;
 		ans_printf(out, &len, "%s %s %u %u %u %u %u", name, name2,
 			   rd32(msg + off), rd32(msg + off + 4), rd32(msg + off + 8),
 			   rd32(msg + off + 12), rd32(msg + off + 16));
@@ -325,15 +358,22 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 
 			if (off + 1 + l > end)
 				return -1;
+			if (out == NULL) {
+				off += 1u + l;
+				continue;
+			}
 			if (len > 0 && len < DNS_ANSWER_MAX - 1)
 				out[len++] = ' ';
 			for (uint32_t i = 0; i < l && len < DNS_ANSWER_MAX - 1; i++)
 				out[len++] = (char)msg[off + 1 + i];
 			off += 1u + l;
 		}
-		out[len] = '\0';
+		if (out != NULL)
+			out[len] = '\0';
 		return (int)len;
 	default:
+		if (out == NULL)
+			return 0;
 		if (dns_type_name(type) != NULL)
 			ans_printf(out, &len, "%s: %u bytes", dns_type_name(type), rdlen);
 		else
@@ -419,7 +459,7 @@ dns_walk(const uint8_t *msg, uint32_t n, struct dns_q *q, struct fc_l7_msg *m)
 		if (off + rdlen > n)
 			return "dns: record data past the message";
 		if (i < an) {
-			l = dns_rdata(msg, type, off, rdlen, ans);
+			l = dns_rdata(msg, type, off, rdlen, m != NULL ? ans : NULL);
 			if (l < 0)
 				return "dns: bad record data";
 			if (m != NULL) {

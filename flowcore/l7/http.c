@@ -39,10 +39,11 @@
  * last call stopped (dir->scan), so a header block arriving one byte at a
  * time costs linear time.
  *
- * ERRORS. Traffic that is not HTTP at the start of a side (no message
- * parsed there yet) detaches silently. After a message was parsed on a
- * side, malformed framing (start line, Content-Length, chunk size, a header
- * block over HTTP_HDR_MAX) is an error with a reason. Header lines without
+ * ERRORS. A start line that is not HTTP on a side where no message was
+ * parsed yet detaches silently (not HTTP after all); later, it is an
+ * error. Malformed framing (Content-Length, Transfer-Encoding of a request,
+ * chunk size, chunk CRLF, a header block over HTTP_HDR_MAX, an over-long
+ * line) is always an error with a reason. Header lines without
  * a colon and obsolete line folding are ignored. A gap inside a body of
  * known length is skipped; elsewhere it detaches.
  */
@@ -193,12 +194,15 @@ ieq(const uint8_t *p, uint32_t n, const char *lit)
 	return lit[i] == '\0';
 }
 
+/* RFC 9110 tchar: bit per byte value. */
+static const uint32_t http_tchar[8] = {
+	0x00000000, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff, 0, 0, 0, 0,
+};
+
 static int
 is_tchar(uint8_t c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return (http_tchar[c >> 5] >> (c & 31)) & 1;
 }
 
 static int
@@ -256,14 +260,21 @@ hdr_end(const uint8_t *p, uint32_t len, uint32_t *scan)
 	return 0;
 }
 
-/* Failure on a side: not HTTP if nothing was parsed there yet. */
+/* Malformed HTTP. */
+static enum fc_l7_result
+http_error(struct fc_l7_emit *emit, const char *reason)
+{
+	emit->error = reason;
+	return FC_L7_ERROR;
+}
+
+/* A bad start line: not HTTP if nothing was parsed on the side yet. */
 static enum fc_l7_result
 http_fail(struct http_dir *d, struct fc_l7_emit *emit, const char *reason)
 {
 	if (d->msgs == 0)
 		return FC_L7_DETACH;
-	emit->error = reason;
-	return FC_L7_ERROR;
+	return http_error(emit, reason);
 }
 
 /* "HTTP/1.d" at p[0..n). @return minor digit or -1. */
@@ -540,9 +551,9 @@ on_request(struct http_state *s, const uint8_t *blk, uint32_t n,
 		return http_fail(d, emit, "http: bad request line");
 	scan_fields(blk, n, next, &h);
 	if (h.bad_cl)
-		return http_fail(d, emit, "http: bad content-length");
+		return http_error(emit, "http: bad content-length");
 	if (h.has_te && !h.chunked)
-		return http_fail(d, emit, "http: request transfer-encoding not chunked");
+		return http_error(emit, "http: request transfer-encoding not chunked");
 	method = ieq(rl.method, rl.method_len, "head") ? HM_HEAD :
 		 ieq(rl.method, rl.method_len, "connect") ? HM_CONNECT : HM_OTHER;
 	s->depth++;
@@ -685,7 +696,7 @@ on_response(struct http_state *s, const uint8_t *blk, uint32_t n,
 		return http_fail(d, emit, "http: bad status line");
 	scan_fields(blk, n, line_n + 1, &h);
 	if (h.bad_cl)
-		return http_fail(d, emit, "http: bad content-length");
+		return http_error(emit, "http: bad content-length");
 	method = s->q_count > 0 ? q_at(s, 0)->method : HM_OTHER;
 	memset(r, 0, sizeof(*r));
 	r->status = status;
@@ -785,7 +796,7 @@ parse_start(struct http_state *s, uint8_t side, const uint8_t *p, uint32_t len,
 	end = hdr_end(p, len, &d->scan);
 	if (end == 0) {
 		if (len >= HTTP_HDR_MAX)
-			return http_fail(d, emit, "http: header block too long");
+			return http_error(emit, "http: header block too long");
 		return FC_L7_NEED_MORE;
 	}
 	ll = line_len(p, end);
@@ -813,7 +824,7 @@ parse_chunk_size(struct http_state *s, uint8_t side, const uint8_t *p,
 
 	if (ll < 0)
 		return len >= HTTP_LINE_MAX ?
-			http_fail(d, emit, "http: chunk size line too long") :
+			http_error(emit, "http: chunk size line too long") :
 			FC_L7_NEED_MORE;
 	n = (uint32_t)ll;
 	for (; i < n; i++) {
@@ -826,15 +837,15 @@ parse_chunk_size(struct http_state *s, uint8_t side, const uint8_t *p,
 		else
 			break;
 		if (v >> 59)
-			return http_fail(d, emit, "http: chunk size overflow");
+			return http_error(emit, "http: chunk size overflow");
 		v = v << 4 | (uint64_t)x;
 	}
 	if (i == 0)
-		return http_fail(d, emit, "http: bad chunk size");
+		return http_error(emit, "http: bad chunk size");
 	while (i < n && is_ows(p[i]))
 		i++;
 	if (i < n && p[i] != ';' && !(p[i] == '\r' && i + 1 == n))
-		return http_fail(d, emit, "http: bad chunk size");
+		return http_error(emit, "http: bad chunk size");
 	*consumed = n + 1;
 	if (v == 0) {
 		d->phase = PH_TRAILER;
@@ -891,10 +902,10 @@ http_parse(void *state, uint8_t side, const uint8_t *p, uint32_t len,
 			if (len < 2)
 				return FC_L7_NEED_MORE;
 			if (p[1] != '\n')
-				return http_fail(d, emit, "http: no CRLF after chunk data");
+				return http_error(emit, "http: no CRLF after chunk data");
 			*consumed = 2;
 		} else {
-			return http_fail(d, emit, "http: no CRLF after chunk data");
+			return http_error(emit, "http: no CRLF after chunk data");
 		}
 		d->phase = PH_CHUNK_SIZE;
 		return FC_L7_OK;
@@ -902,7 +913,7 @@ http_parse(void *state, uint8_t side, const uint8_t *p, uint32_t len,
 		ll = line_len(p, len);
 		if (ll < 0)
 			return len >= HTTP_LINE_MAX ?
-				http_fail(d, emit, "http: trailer line too long") :
+				http_error(emit, "http: trailer line too long") :
 				FC_L7_NEED_MORE;
 		*consumed = (uint32_t)ll + 1;
 		if (ll == 0 || (ll == 1 && p[0] == '\r'))

@@ -17,6 +17,7 @@ import ipaddress
 import json
 import os
 import subprocess
+import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -386,6 +387,182 @@ def cmd_cli(flowscope, shared):
     return rep.done()
 
 
+def l7_sessions(events):
+    """flow_id -> (proto, orig endpoint, resp endpoint); and session events by flow."""
+    ident = {}
+    for e in events:
+        if e.get("type") in ("flow_start", "flow_end"):
+            ident[e["flow_id"]] = ((norm_addr(e["orig_h"]), e["orig_p"]),
+                                   (norm_addr(e["resp_h"]), e["resp_p"]))
+    by_flow = {}
+    for e in events:
+        if e.get("type") == "session":
+            by_flow.setdefault(e["flow_id"], []).append(e)
+    return ident, by_flow
+
+
+def zeek_log_rows(shared, log):
+    out = {}
+    gt = os.path.join(shared, "groundtruth")
+    for name in sorted(os.listdir(gt)):
+        if name.endswith(".zeek.%s.tsv" % log):
+            out[name.split(".zeek.")[0] + ".pcap"] = read_tsv(os.path.join(gt, name))
+    return out
+
+
+def ndpi_tls(shared):
+    """pcap -> list of (endpoint pair, {JA3C, JA3S, JA4}) from nDPI's flow lines."""
+    out = {}
+    gt = os.path.join(shared, "groundtruth")
+    flow_re = re.compile(r"\s\d+\s+TCP\s+(\S+)\s+<?->\s+(\S+)\s")
+    for name in sorted(os.listdir(gt)):
+        if not name.endswith(".ndpi.out"):
+            continue
+        rows = []
+        with open(os.path.join(gt, name)) as f:
+            for line in f:
+                m = flow_re.match(line)
+                if not m or "[JA3C:" not in line and "[JA4:" not in line and "[JA3S:" not in line:
+                    continue
+                fp = {}
+                for k in ("JA3C", "JA3S", "JA4"):
+                    mm = re.search(r"\[%s: ([0-9a-z_]+)" % k, line)
+                    if mm:
+                        fp[k] = mm.group(1)
+                eps = []
+                for ep in (m.group(1), m.group(2)):
+                    h, p = ep.rsplit(":", 1)
+                    eps.append((norm_addr(h.strip("[]")), int(p)))
+                rows.append((frozenset(eps), fp))
+        out[name.split(".ndpi.out")[0] + ".pcap"] = rows
+    return out
+
+
+def cmd_l7(flowscope, shared):
+    """HTTP method/host/uri/status and TLS SNI/version/cipher equal Zeek's
+    http.log/ssl.log; DNS query/qtype/rcode/answers equal Zeek's dns.log;
+    JA3/JA3S/JA4 equal nDPI's; every difference is listed in l7-expect.tsv
+    with its reason."""
+    rep = Report("golden-l7")
+    expect = {}
+    for x in read_expect("l7-expect.tsv"):
+        expect[(x["pcap"], x["what"])] = x["reason"]
+    seen_expect = set()
+    results = run_all(flowscope, shared)
+
+    def verdict(pcap, what, ok, detail):
+        key = (pcap, what)
+        if key in expect:
+            seen_expect.add(key)
+            rep.check(not ok, "%s %s matches now; drop it from l7-expect.tsv" % (pcap, what))
+            return
+        rep.check(ok, "%s %s: %s" % (pcap, what, detail))
+
+    # HTTP: one row per transaction (trans_depth) of a connection.
+    for pcap, rows in zeek_log_rows(shared, "http").items():
+        rc, events, err = results[pcap]
+        ident, by_flow = l7_sessions(events)
+        mine = {}
+        for fid, evs in by_flow.items():
+            for e in evs:
+                if e["proto"] != "http" or fid not in ident:
+                    continue
+                k = ident[fid] + (e.get("trans_depth"),)
+                t = mine.setdefault(k, {})
+                if e["kind"] == "request":
+                    t.update(method=e.get("method", "-"), host=e.get("host", "-"),
+                             uri=e.get("uri", "-"))
+                elif e["kind"] == "response":
+                    t.update(status_code=str(e.get("status_code", "-")))
+        for r in rows:
+            k = ((norm_addr(r["id.orig_h"]), int(r["id.orig_p"])),
+                 (norm_addr(r["id.resp_h"]), int(r["id.resp_p"])), int(r["trans_depth"]))
+            want = {"method": r["method"], "host": r["host"], "uri": r["uri"],
+                    "status_code": r["status_code"]}
+            got = mine.get(k, {})
+            got = {f: got.get(f, "-") for f in want}
+            what = "http %s:%s #%s" % (r["id.orig_h"], r["id.orig_p"], r["trans_depth"])
+            verdict(pcap, what, got == want, "got %s, Zeek %s" % (got, want))
+
+    # TLS: SNI, version, cipher per connection.
+    for pcap, rows in zeek_log_rows(shared, "ssl").items():
+        rc, events, err = results[pcap]
+        ident, by_flow = l7_sessions(events)
+        mine = {}
+        for fid, evs in by_flow.items():
+            t = mine.setdefault(ident.get(fid), {})
+            for e in evs:
+                if e["proto"] != "tls":
+                    continue
+                if e["kind"] == "client_hello":
+                    t["server_name"] = e.get("server_name", "-")
+                elif e["kind"] == "server_hello":
+                    t["version"] = e.get("version", "-")
+                    t["cipher"] = e.get("cipher", "-")
+        for r in rows:
+            k = ((norm_addr(r["id.orig_h"]), int(r["id.orig_p"])),
+                 (norm_addr(r["id.resp_h"]), int(r["id.resp_p"])))
+            want = {f: r[f] for f in ("server_name", "version", "cipher")}
+            got = mine.get(k, {})
+            got = {f: got.get(f, "-") for f in want}
+            what = "tls %s:%s" % (r["id.orig_h"], r["id.orig_p"])
+            verdict(pcap, what, got == want, "got %s, Zeek %s" % (got, want))
+
+    # DNS: each Zeek row is a query (with its response, if any).
+    for pcap, rows in zeek_log_rows(shared, "dns").items():
+        rc, events, err = results[pcap]
+        ident, by_flow = l7_sessions(events)
+        mine = []
+        for fid, evs in by_flow.items():
+            for e in evs:
+                if e["proto"] != "dns" or e["kind"] not in ("response", "unanswered", "query"):
+                    continue
+                mine.append((ident.get(fid), e))
+        for r in rows:
+            k = ((norm_addr(r["id.orig_h"]), int(r["id.orig_p"])),
+                 (norm_addr(r["id.resp_h"]), int(r["id.resp_p"])))
+            tid = int(r["trans_id"])
+            # DNS names compare case-insensitively (RFC 4343); Zeek lowercases some.
+            cands = [e for (i, e) in mine if i == k and e.get("trans_id") == tid
+                     and e.get("query", "-").lower() == r["query"].lower()]
+            ok = bool(cands)
+            detail = "no message with id %d and query %s" % (tid, r["query"])
+            if ok and r["answers"] != "-":
+                answers = set(a.lower() for a in r["answers"].split(","))
+                ok = any(set(str(a).lower() for a in e.get("answers", [])) == answers
+                         for e in cands)
+                detail = "answers %s, Zeek %s" % ([e.get("answers") for e in cands], sorted(answers))
+            what = "dns %s:%s id %s %s" % (r["id.orig_h"], r["id.orig_p"], r["trans_id"], r["query"])
+            verdict(pcap, what, ok, detail)
+
+    # JA3/JA3S/JA4 against nDPI.
+    for pcap, rows in ndpi_tls(shared).items():
+        if pcap not in results:
+            continue
+        rc, events, err = results[pcap]
+        ident, by_flow = l7_sessions(events)
+        mine = {}
+        for fid, evs in by_flow.items():
+            if fid not in ident:
+                continue
+            fp = mine.setdefault(frozenset(ident[fid]), {})
+            for e in evs:
+                if e["proto"] == "tls" and e["kind"] == "client_hello":
+                    fp.setdefault("JA3C", e.get("ja3"))
+                    fp.setdefault("JA4", e.get("ja4"))
+                elif e["proto"] == "tls" and e["kind"] == "server_hello":
+                    fp.setdefault("JA3S", e.get("ja3s"))
+        for eps, want in rows:
+            got = mine.get(eps, {})
+            for f, v in sorted(want.items()):
+                what = "%s %s" % (f.lower(), "-".join("%s:%d" % e for e in sorted(eps)))
+                verdict(pcap, what, got.get(f) == v, "got %s, nDPI %s" % (got.get(f), v))
+
+    for key in sorted(set(expect) - seen_expect):
+        rep.check(False, "l7-expect.tsv lists %s %s, which the baselines do not have" % key)
+    return rep.done()
+
+
 def main(argv):
     if len(argv) != 4 or argv[1] not in COMMANDS:
         print(__doc__, file=sys.stderr)
@@ -402,6 +579,7 @@ COMMANDS = {
     "conv": cmd_conv,
     "zeek": cmd_zeek,
     "cli": cmd_cli,
+    "l7": cmd_l7,
 }
 
 if __name__ == "__main__":
