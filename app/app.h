@@ -111,6 +111,7 @@ struct app_options {
 	unsigned int n_port_cfg;
 	struct app_lcore_cfg lcores;   /**< lcores.* */
 	int reasm_enabled;             /**< reassembly.enabled */
+	int pcap_ethdev;               /**< pcap_ethdev: read --pcap through net_pcap, not the mmap reader */
 	struct fc_reasm_params reasm;  /**< reassembly.* (name, socket_id left to the caller) */
 	struct app_l7_cfg l7;          /**< parsers.* */
 	struct app_event_cfg events;   /**< events.* */
@@ -152,6 +153,7 @@ struct app_export_stats {
 };
 
 struct app_ctx;
+struct app_pcap_reader;
 struct app_stream_dump;
 struct rte_mbuf;
 struct rte_ring;
@@ -173,6 +175,7 @@ struct app_worker {
 	struct rte_ring *ev_ring;       /**< event pointers to the export lcore, or NULL (direct sinks) */
 	struct rte_mempool *ev_pool;    /**< event objects (freed by the export lcore) */
 	struct app_stream_dump *dump;   /**< --dump-streams, or NULL */
+	struct app_pcap_reader *reader; /**< frames from a mapped capture file instead of queues, or NULL */
 	struct fc_tracker_stream_cb dump_cb;
 	uint64_t rx_frames;             /**< frames handed to the tracker */
 	uint64_t rx_linearized;         /**< multi-segment frames copied to be contiguous */
@@ -206,6 +209,7 @@ struct app_ctx {
 	int use_export;             /**< 1 if events go over rings to the export (main) lcore */
 	int hold;                   /**< full rings hold RX instead of dropping */
 	struct app_sinks sinks;
+	struct app_pcap_reader *reader; /**< --pcap through the mmap reader (one worker), or NULL */
 	int packet_clock;           /**< 1 if every port replays a pcap file: time = capture time */
 	int ts_dynfield;            /**< mbuf dynfield offset of RX timestamps, -1 if none */
 	uint64_t ts_dynflag;        /**< ol_flags bit that says a timestamp is present */

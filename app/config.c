@@ -705,6 +705,10 @@ const struct app_cfg_key app_cfg_keys[] = {
 	  .help = "what a dumped stream holds where reassembly found a gap",
 	  .example = "0x2e", .bad = "256" },
 
+	{ .key = "pcap_ethdev", .type = APP_CFG_BOOL, FLD(pcap_ethdev),
+	  .def = "false", .opt = "pcap-ethdev", .flag_value = "true",
+	  .help = "read --pcap through DPDK's net_pcap device instead of the "
+		  "zero-copy mmap reader (always so with lcores.rx > 1)" },
 	{ .key = "memory_mb", .type = APP_CFG_UINT, .flags = APP_CFG_F_ZERO,
 	  FLD(mem_mb), .min = 64, .max = 1u << 20, .def = "0",
 	  .opt = "memory", .arg = "MB",

@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 
 #include "app.h"
+#include "pcap_reader.h"
 #include "stream_dump.h"
 
 static volatile sig_atomic_t quit_flag;
@@ -246,8 +247,14 @@ app_run(struct app_ctx *ctx)
 
 	ctx->n_workers = ctx->opt.lcores.rx;
 	ctx->use_export = ctx->opt.lcores.export_lcore != 0;
-	if (app_ports_init(ctx) != 0)
+	if (ctx->reader != NULL) {
+		/* The mapped capture file: one worker, capture time, no ports. */
+		ctx->n_workers = 1;
+		ctx->packet_clock = 1;
+		ctx->workers[0].reader = ctx->reader;
+	} else if (app_ports_init(ctx) != 0) {
 		return APP_EXIT_ERROR;
+	}
 	ctx->hold = ctx->opt.events.full_policy == APP_FULL_HOLD ||
 		(ctx->opt.events.full_policy == APP_FULL_AUTO && ctx->packet_clock);
 	if (assign_lcores(ctx) != 0) {
@@ -278,6 +285,9 @@ app_run(struct app_ctx *ctx)
 	}
 	/* Flush the sinks first so the final stats count what they wrote. */
 	app_sinks_tick(&ctx->sinks, app_wall_ns());
+	if (ctx->reader != NULL && app_pcap_reader_error(ctx->reader) != NULL)
+		fprintf(stderr, "flowscope: %s: %s (every frame before it was tracked)\n",
+			ctx->opt.pcap, app_pcap_reader_error(ctx->reader));
 	if (ctx->opt.print_stats)
 		app_stats_emit(ctx, 1);
 out:
@@ -328,6 +338,20 @@ main(int argc, char **argv)
 		}
 		if (check_pcap(ctx.opt.pcap) != 0)
 			return APP_EXIT_USAGE;
+		/*
+		 * One worker reads the file itself through the mmap reader (no
+		 * ethdev, no mbuf copies); several workers need the software
+		 * dispatch, hence mbufs: then the file goes through net_pcap.
+		 */
+		if (!ctx.opt.pcap_ethdev && ctx.opt.lcores.rx <= 1) {
+			char err[256];
+
+			ctx.reader = app_pcap_reader_open(ctx.opt.pcap, err, sizeof(err));
+			if (ctx.reader == NULL) {
+				fprintf(stderr, "flowscope: %s: %s\n", ctx.opt.pcap, err);
+				return APP_EXIT_USAGE;
+			}
+		}
 		if (ctx.opt.tracker.max_flows == 0)
 			ctx.opt.tracker.max_flows = 1u << 18;
 		snprintf(mem, sizeof(mem), "%u", ctx.opt.mem_mb ? ctx.opt.mem_mb :
@@ -355,8 +379,10 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = lcores;
 		eal_argv[eal_argc++] = "--log-level";
 		eal_argv[eal_argc++] = "error";
-		eal_argv[eal_argc++] = "--vdev";
-		eal_argv[eal_argc++] = vdev;
+		if (ctx.reader == NULL) {
+			eal_argv[eal_argc++] = "--vdev";
+			eal_argv[eal_argc++] = vdev;
+		}
 		eal_argv[eal_argc] = NULL;
 		rc = rte_eal_init(eal_argc, eal_argv);
 	} else {
@@ -372,6 +398,7 @@ main(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "flowscope: EAL init failed: %s\n",
 			rte_strerror(rte_errno));
+		app_pcap_reader_close(ctx.reader);
 		return APP_EXIT_ERROR;
 	}
 
@@ -388,6 +415,7 @@ main(int argc, char **argv)
 out:
 	if (app_sinks_close(&ctx.sinks) != 0 && ret == APP_EXIT_OK)
 		ret = APP_EXIT_ERROR;
+	app_pcap_reader_close(ctx.reader);
 	rte_eal_cleanup();
 	return ret;
 }

@@ -87,6 +87,46 @@ rss_flow_symmetric(uint16_t port, uint16_t n_rxq, uint64_t rss_hf)
 }
 
 /*
+ * The config entry of a port (ports: list), NULL if the list is empty
+ * (every probed port with the defaults). *listed is 0 when the list is
+ * not empty and does not name the port: it is left alone.
+ */
+static const struct app_port_cfg *
+port_cfg(const struct app_ctx *ctx, uint16_t port, int *listed)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+
+	*listed = 1;
+	if (ctx->opt.n_port_cfg == 0)
+		return NULL;
+	*listed = 0;
+	if (rte_eth_dev_get_name_by_port(port, name) != 0)
+		return NULL;
+	for (unsigned int i = 0; i < ctx->opt.n_port_cfg; i++)
+		if (strcmp(ctx->opt.ports[i].name, name) == 0) {
+			*listed = 1;
+			return &ctx->opt.ports[i];
+		}
+	return NULL;
+}
+
+/* Every port the config names must exist. */
+static int
+check_port_names(const struct app_ctx *ctx)
+{
+	for (unsigned int i = 0; i < ctx->opt.n_port_cfg; i++) {
+		uint16_t id;
+
+		if (rte_eth_dev_get_port_by_name(ctx->opt.ports[i].name, &id) != 0) {
+			fprintf(stderr, "flowscope: ports: no ethdev port named '%s' "
+				"(give it with -a PCI or --vdev)\n", ctx->opt.ports[i].name);
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+/*
  * Decide how flows reach workers: with one worker, trivially; with more,
  * each port's RSS spreads them over one queue per worker, unless a port
  * cannot (no RSS, too few queues) or lcores.dispatch is on, in which case
@@ -103,7 +143,13 @@ decide_dispatch(struct app_ctx *ctx)
 		return 0;
 	RTE_ETH_FOREACH_DEV(port) {
 		struct rte_eth_dev_info info;
+		int listed;
+		const struct app_port_cfg *pc = port_cfg(ctx, port, &listed);
 
+		if (!listed)
+			continue;
+		if (pc != NULL && pc->rss == APP_SW_OFF)
+			return 1;
 		if (rte_eth_dev_info_get(port, &info) != 0 ||
 		    info.flow_type_rss_offloads == 0 ||
 		    info.max_rx_queues < ctx->n_workers)
@@ -123,6 +169,8 @@ app_ports_init(struct app_ctx *ctx)
 		fprintf(stderr, "flowscope: no ethdev port (give --pcap FILE or a --vdev/PCI device)\n");
 		return -ENODEV;
 	}
+	if (check_port_names(ctx) != 0)
+		return -ENODEV;
 	if (ctx->n_workers == 0)
 		ctx->n_workers = 1;
 	if (ctx->n_workers > APP_MAX_WORKERS) {
@@ -154,8 +202,15 @@ app_ports_init(struct app_ctx *ctx)
 		struct rte_eth_conf conf;
 		struct rte_eth_dev_info info;
 		struct app_port *p;
-		uint16_t n_rxq, q;
+		uint16_t n_rxq, q, rx_desc = APP_RX_DESC;
 		uint64_t rss_hf = 0;
+		int listed;
+		const struct app_port_cfg *pc = port_cfg(ctx, port, &listed);
+
+		if (!listed)
+			continue;
+		if (pc != NULL && pc->rx_desc != 0)
+			rx_desc = pc->rx_desc;
 
 		if (ctx->n_ports >= APP_MAX_PORTS) {
 			fprintf(stderr, "flowscope: more than %d ports; ignoring port %u\n",
@@ -184,6 +239,17 @@ app_ports_init(struct app_ctx *ctx)
 		} else {
 			n_rxq = (uint16_t)ctx->n_workers;
 		}
+		if (pc != NULL && pc->rx_queues != 0) {
+			if (!ctx->use_dispatch && pc->rx_queues != ctx->n_workers) {
+				fprintf(stderr, "flowscope: port %s: rx_queues %u, but with RSS "
+					"each of the %u RX lcores reads one queue (set "
+					"rx_queues to 0 or %u, or lcores.dispatch on)\n",
+					pc->name, pc->rx_queues, ctx->n_workers,
+					ctx->n_workers);
+				return -EINVAL;
+			}
+			n_rxq = pc->rx_queues < APP_MAX_RXQ ? pc->rx_queues : APP_MAX_RXQ;
+		}
 		if (n_rxq == 0)
 			n_rxq = 1;
 		if (n_rxq > 1 && !ctx->use_dispatch) {
@@ -196,7 +262,7 @@ app_ports_init(struct app_ctx *ctx)
 		}
 		rc = rte_eth_dev_configure(port, n_rxq, 1, &conf);
 		for (q = 0; rc == 0 && q < n_rxq; q++)
-			rc = rte_eth_rx_queue_setup(port, q, APP_RX_DESC,
+			rc = rte_eth_rx_queue_setup(port, q, rx_desc,
 						    rte_eth_dev_socket_id(port),
 						    NULL, ctx->mbuf_pool);
 		if (rc == 0)
@@ -211,8 +277,14 @@ app_ports_init(struct app_ctx *ctx)
 				rte_strerror(-rc));
 			return rc;
 		}
-		/* Capture from the wire: see every frame, not just ours. */
-		rte_eth_promiscuous_enable(port);
+		if (pc != NULL && pc->mtu != 0 &&
+		    (rc = rte_eth_dev_set_mtu(port, pc->mtu)) != 0)
+			fprintf(stderr, "flowscope: port %s: cannot set MTU %u: %s "
+				"(keeping the device's)\n", pc->name, pc->mtu,
+				rte_strerror(-rc));
+		/* Capture from the wire: see every frame, not just ours (default). */
+		if (pc == NULL || pc->promiscuous)
+			rte_eth_promiscuous_enable(port);
 		p = &ctx->ports[ctx->n_ports++];
 		p->port_id = port;
 		p->n_rxq = n_rxq;

@@ -22,6 +22,9 @@
  * and counted. Timestamps are the capture time when every port replays a
  * file, else the wall clock.
  *
+ * Offline, a worker may also read a mapped capture file directly
+ * (pcap_reader.c): frames point into the mapping, no mbuf, no copy.
+ *
  * End: a pcap file ends at the first empty poll not caused by mbuf
  * exhaustion; a dispatch ring ends when the dispatch lcore is done and
  * the ring is empty; a signal (stop_rx) ends a live run. Then every open
@@ -44,6 +47,7 @@
 #include <rte_ring.h>
 
 #include "app.h"
+#include "pcap_reader.h"
 
 #define RX_BURST FC_TRACKER_BURST
 #define SCRATCH_LEN (64 * 1024 + 256) /* largest IP packet plus link headers */
@@ -236,6 +240,20 @@ poll_queues(struct app_worker *w, struct rx_state *rs, unsigned int *got)
 	return live == 0;
 }
 
+/* Read the mapped capture file; 1 at its end. */
+static int
+poll_reader(struct app_worker *w, struct rx_state *rs, unsigned int *got)
+{
+	unsigned int n = app_pcap_reader_burst(w->reader, rs->frames, RX_BURST);
+
+	*got = n;
+	if (n == 0)
+		return 1;
+	w->rx_frames += n;
+	track_frames(w, rs->frames, n);
+	return 0;
+}
+
 /*
  * Read the dispatch ring; 1 once the dispatch lcore is done and it is
  * empty. An empty ring means every frame up to the dispatch clock read
@@ -314,7 +332,8 @@ app_worker_main(void *arg)
 	}
 	while (!ctx->stop_rx) {
 		uint64_t shared_clock = 0;
-		int ended = w->in != NULL ? poll_ring(w, &rs, &got, &shared_clock) :
+		int ended = w->reader != NULL ? poll_reader(w, &rs, &got) :
+			w->in != NULL ? poll_ring(w, &rs, &got, &shared_clock) :
 			poll_queues(w, &rs, &got);
 
 		/*

@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 
 #include "app.h"
+#include "pcap_reader.h"
 
 struct sbuf {
 	char b[16384];
@@ -135,7 +136,17 @@ app_stats_emit(struct app_ctx *ctx, int final)
 			  i ? "," : "", ctx->ports[i].port_id, es.ipackets,
 			  es.imissed, es.ierrors, es.rx_nombuf);
 	}
-	sb_printf(s, "]}");
+	sb_printf(s, "]");
+	if (ctx->reader != NULL) {
+		const struct app_pcap_reader_stats *rd = app_pcap_reader_stats(ctx->reader);
+		const uint64_t *v = (const uint64_t *)rd;
+
+		sb_printf(s, ",\"reader\":{");
+		for (i = 0; (name = app_pcap_reader_counter_name(i, NULL)) != NULL; i++)
+			sb_printf(s, "%s\"%s\":%" PRIu64, i ? "," : "", name, v[i]);
+		sb_printf(s, "}");
+	}
+	sb_printf(s, "}");
 
 	sb_printf(s, ",\"decode\":{\"frames\":%" PRIu64 ",\"decoded\":%" PRIu64
 		  ",\"undecodable\":%" PRIu64 ",\"l2_only\":%" PRIu64

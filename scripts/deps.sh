@@ -5,7 +5,8 @@
 #   scripts/deps.sh test   + cmocka, python3, clang (fuzz build), and for the
 #                          integration tests: nfdump and pmacct (IPFIX
 #                          collectors), tcpreplay and iproute2 (live capture
-#                          in a network namespace), jq (EVE validation)
+#                          in a network namespace), jq (EVE validation),
+#                          tshark (fsgen check)
 # Idempotent: with everything present it only runs dpkg-query.
 set -eu
 
@@ -13,7 +14,7 @@ profile=${1:-run}
 pkgs="libdpdk-dev meson ninja-build pkg-config gcc libc6-dev libyaml-dev libssl-dev libpcap-dev"
 case "$profile" in
 run) ;;
-test) pkgs="$pkgs libcmocka-dev python3 clang libclang-rt-14-dev nfdump pmacct tcpreplay iproute2 jq" ;;
+test) pkgs="$pkgs libcmocka-dev python3 clang libclang-rt-14-dev nfdump pmacct tcpreplay iproute2 jq tshark" ;;
 *) echo "usage: $0 run|test" >&2; exit 2 ;;
 esac
 
