@@ -645,7 +645,7 @@ const struct app_cfg_key app_cfg_keys[] = {
 
 	SECTION("parsers", "session parsers"),
 	{ .key = "parsers.enabled", .type = APP_CFG_LIST, FLD(l7.enabled),
-	  .def = "http,tls,dns", .ops = &parsers_ops,
+	  .def = "http,tls,dns", .opt = "parser", .arg = "NAME", .ops = &parsers_ops,
 	  .values = "list of http|tls|dns",
 	  .help = "parsers to run", .example = "dns", .bad = "smtp" },
 	{ .key = "parsers.probe_limit", .type = APP_CFG_BYTES, FLD(l7.probe_limit),

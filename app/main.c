@@ -125,6 +125,9 @@ offline_mem_mb(const struct app_options *o)
 	if (o->l7.enabled != 0)
 		per += 64ull << 20; /* session records, parser states, tail buffers */
 	mb = 64 + (per * (o->lcores.rx ? o->lcores.rx : 1) + (1u << 20) - 1) / (1u << 20);
+	/* net_pcap: the mbuf pool (RX descriptors, dispatch rings) and headroom */
+	if (o->pcap_ethdev || o->lcores.rx > 1)
+		mb += 64 + 8 * (o->lcores.rx ? o->lcores.rx : 1);
 	return (unsigned int)mb;
 }
 
