@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
@@ -46,6 +47,32 @@ struct fc_table {
 	uint32_t slot[FC_WHEEL_SLOTS]; /**< heads of the wheel slots */
 };
 
+/* rte_hash slots for a capacity: 1/8 headroom (see fc_table_create()). */
+static uint32_t
+hash_entries_for(uint32_t entries)
+{
+	return entries + entries / 8;
+}
+
+uint64_t
+fc_table_memory_need(uint32_t entries)
+{
+	uint64_t he = hash_entries_for(entries);
+	uint64_t pow2 = rte_align64pow2(he);
+	uint64_t rec = sizeof(struct fc_flow) + sizeof(struct fc_flow_cold);
+
+	/*
+	 * rte_hash (22.11, rte_cuckoo_hash.c): pow2/8 buckets of one cache
+	 * line, he + 1 key slots of align16(8 + key_len), and a free-slot
+	 * ring of pow2(he + 1) pointers. Records: one per key slot. Each
+	 * object also carries a malloc element header (a cache line).
+	 */
+	return sizeof(struct fc_table) + pow2 / 8 * RTE_CACHE_LINE_SIZE +
+		(he + 1) * RTE_ALIGN_CEIL(8 + sizeof(struct fc_flow_key), 16) +
+		rte_align64pow2(he + 1) * sizeof(void *) +
+		(he + 1) * rec + 8 * RTE_CACHE_LINE_SIZE;
+}
+
 struct fc_table *
 fc_table_create(const struct fc_table_params *p)
 {
@@ -71,7 +98,7 @@ fc_table_create(const struct fc_table_params *p)
 	 * the flow count reaches capacity: inserts then practically never
 	 * fail on bucket placement before our own limit stops them.
 	 */
-	hash_entries = p->entries + p->entries / 8;
+	hash_entries = hash_entries_for(p->entries);
 	memset(&hp, 0, sizeof(hp));
 	hp.name = p->name;
 	hp.entries = hash_entries;
@@ -107,9 +134,7 @@ fc_table_create(const struct fc_table_params *p)
 	}
 	for (i = 0; i < FC_WHEEL_SLOTS; i++)
 		t->slot[i] = NIL;
-	/* 48 B per hash slot (rte_hash: bucket share + key slot + free ring). */
-	t->memory = sizeof(*t) + (uint64_t)hash_entries * 48 +
-		(uint64_t)t->n_records * (sizeof(*t->hot) + sizeof(*t->cold));
+	t->memory = fc_table_memory_need(p->entries);
 	return t;
 }
 

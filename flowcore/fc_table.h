@@ -133,6 +133,13 @@ int32_t fc_table_iterate(struct fc_table *t, uint32_t *iter);
 /** Bytes of DPDK heap the table holds (hash + records + wheel). */
 uint64_t fc_table_memory(const struct fc_table *t);
 
+/**
+ * Bytes of DPDK heap a table of `entries` flows will hold, computed the
+ * way fc_table_create() and rte_hash size their objects (for sizing the
+ * heap before creating tables). Cannot fail.
+ */
+uint64_t fc_table_memory_need(uint32_t entries);
+
 #ifdef __cplusplus
 }
 #endif
