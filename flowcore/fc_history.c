@@ -47,67 +47,186 @@ static_assert(FC_DIM(hist_desc) == FC_HIST_MAX, "history description table");
 /* Counts at which a logarithmic letter is appended (Zeek: x10 each time). */
 static const uint16_t log_marks[] = { 1, 10, 100, 1000, 10000 };
 
-static inline char
-ascii_swapcase(char ch)
+/*
+ * Packed layout (see struct fc_history_core). Zeek letter codes are the
+ * letter enum with 0x10 for the responder; flowscope codes are S F R D =
+ * 0..3 with 4 for the responder.
+ */
+#define Z_BITS 5
+#define Z_MASK 0x1fu
+#define Z_RESP 0x10u
+#define Z_LEN_SHIFT 50
+#define Z_LEN_MASK 0x1full
+#define Z_TRUNC (1ull << 55)
+#define Z_SEEN_SHIFT 56
+#define F_BITS 3
+#define F_MASK 0x7u
+#define F_RESP 0x4u
+#define F_LEN_SHIFT 48
+#define F_LEN_MASK 0x1full
+#define F_TRUNC (1ull << 53)
+#define F_SEEN_SHIFT 54
+#define SEEN_MASK 0x7full
+#define F_LOST (1ull << 61)
+
+static_assert(FC_HIST_MAX <= Z_RESP, "a Zeek letter code fits 4 bits");
+static_assert(FC_HISTORY_ZEEK_CORE * Z_BITS <= Z_LEN_SHIFT, "core Zeek letters fit");
+static_assert(FC_HISTORY_ZEEK_EXT * Z_BITS <= 64, "extension Zeek letters fit");
+static_assert(FC_HISTORY_ZEEK_LEN <= Z_LEN_MASK, "Zeek length fits");
+static_assert(FC_HISTORY_FS_LEN * F_BITS <= F_LEN_SHIFT, "flowscope letters fit");
+
+static const char fs_char[8] = { 'S', 'F', 'R', 'D', 's', 'f', 'r', 'd' };
+
+static inline unsigned int
+zlen(const struct fc_history *h)
 {
-	if (ch >= 'a' && ch <= 'z')
-		return (char)(ch - 'a' + 'A');
-	if (ch >= 'A' && ch <= 'Z')
-		return (char)(ch - 'A' + 'a');
-	return ch;
+	return (unsigned int)((h->w[0] >> Z_LEN_SHIFT) & Z_LEN_MASK);
+}
+
+static inline unsigned int
+flen(const struct fc_history *h)
+{
+	return (unsigned int)((h->w[1] >> F_LEN_SHIFT) & F_LEN_MASK);
+}
+
+static inline unsigned int
+seen_bits(const struct fc_history *h, unsigned int role)
+{
+	return role == 0 ? (unsigned int)((h->w[0] >> Z_SEEN_SHIFT) & SEEN_MASK) :
+		(unsigned int)((h->w[1] >> F_SEEN_SHIFT) & SEEN_MASK);
+}
+
+static inline void
+seen_set(struct fc_history *h, unsigned int role, unsigned int bits)
+{
+	if (role == 0)
+		h->w[0] = (h->w[0] & ~(SEEN_MASK << Z_SEEN_SHIFT)) |
+			((uint64_t)(bits & SEEN_MASK) << Z_SEEN_SHIFT);
+	else
+		h->w[1] = (h->w[1] & ~(SEEN_MASK << F_SEEN_SHIFT)) |
+			((uint64_t)(bits & SEEN_MASK) << F_SEEN_SHIFT);
+}
+
+/* The extension, got on first need; NULL when none can be had. */
+static struct fc_history_ext *
+ext(struct fc_history *h)
+{
+	if (h->x == NULL && h->more != NULL)
+		h->x = h->more(h->more_arg);
+	return h->x;
+}
+
+static inline unsigned int
+zcode(enum fc_history_letter l, unsigned int side)
+{
+	return (unsigned int)l | ((side != 0 && hist_kind[l] != FC_HIST_K_MARK) ?
+				  Z_RESP : 0);
 }
 
 static inline char
-side_char(enum fc_history_letter l, unsigned int side)
+zchar(unsigned int code)
 {
-	char ch = hist_char[l];
+	unsigned int l = code & ~Z_RESP;
+	char ch = l < FC_HIST_MAX ? hist_char[l] : '?';
 
-	if (side != 0 && ch >= 'A' && ch <= 'Z')
+	if ((code & Z_RESP) && ch >= 'A' && ch <= 'Z')
 		ch = (char)(ch - 'A' + 'a');
 	return ch;
 }
 
-/* Append ch to the NUL-terminated buffer s of capacity cap (+1 for NUL). */
-static inline int
-str_append(char *s, unsigned int cap, char ch)
+static inline unsigned int
+zget(const struct fc_history *h, unsigned int i)
 {
-	size_t n = strnlen(s, cap);
-
-	if (n >= cap)
-		return 0;
-	s[n] = ch;
-	s[n + 1] = '\0';
-	return 1;
+	if (i < FC_HISTORY_ZEEK_CORE)
+		return (unsigned int)(h->w[0] >> (i * Z_BITS)) & Z_MASK;
+	return h->x == NULL ? 0 : (unsigned int)(h->x->zeek >>
+		((i - FC_HISTORY_ZEEK_CORE) * Z_BITS)) & Z_MASK;
 }
 
-/* Once a string is full, later letters are dropped without a scan. */
+/* Store letter i; the caller made sure an extension exists for i >= core. */
 static inline void
-zeek_append(struct fc_history *h, char ch)
+zput(struct fc_history *h, unsigned int i, unsigned int code)
 {
-	if ((h->flags & FC_HISTORY_F_TRUNC) ||
-	    !str_append(h->zeek, FC_HISTORY_ZEEK_LEN, ch))
-		h->flags |= FC_HISTORY_F_TRUNC;
+	uint64_t *w;
+	unsigned int sh;
+
+	if (i < FC_HISTORY_ZEEK_CORE) {
+		w = &h->w[0];
+		sh = i * Z_BITS;
+	} else {
+		w = &h->x->zeek;
+		sh = (i - FC_HISTORY_ZEEK_CORE) * Z_BITS;
+	}
+	*w = (*w & ~((uint64_t)Z_MASK << sh)) | ((uint64_t)code << sh);
 }
 
 static inline void
-fs_append(struct fc_history *h, char ch)
+zset_len(struct fc_history *h, unsigned int n)
 {
-	if ((h->flags & FC_HISTORY_F_FS_TRUNC) ||
-	    !str_append(h->fs, FC_HISTORY_FS_LEN, ch))
-		h->flags |= FC_HISTORY_F_FS_TRUNC;
+	h->w[0] = (h->w[0] & ~(Z_LEN_MASK << Z_LEN_SHIFT)) |
+		((uint64_t)n << Z_LEN_SHIFT);
+}
+
+/* Once a string is full, later letters are dropped without more work. */
+static void
+zeek_append(struct fc_history *h, unsigned int code)
+{
+	unsigned int n = zlen(h);
+
+	if (h->w[0] & Z_TRUNC)
+		return;
+	if (n >= FC_HISTORY_ZEEK_LEN ||
+	    (n >= FC_HISTORY_ZEEK_CORE && ext(h) == NULL)) {
+		h->w[0] |= Z_TRUNC;
+		return;
+	}
+	zput(h, n, code);
+	zset_len(h, n + 1);
 }
 
 static void
-swapcase_str(char *s)
+fs_append(struct fc_history *h, unsigned int code)
 {
-	for (; *s != '\0'; s++)
-		*s = ascii_swapcase(*s);
+	unsigned int n = flen(h);
+
+	if (n >= FC_HISTORY_FS_LEN) {
+		h->w[1] |= F_TRUNC;
+		return;
+	}
+	h->w[1] = (h->w[1] & ~((uint64_t)F_MASK << (n * F_BITS)) &
+		   ~(F_LEN_MASK << F_LEN_SHIFT)) |
+		((uint64_t)code << (n * F_BITS)) |
+		((uint64_t)(n + 1) << F_LEN_SHIFT);
 }
 
 void
 fc_history_init(struct fc_history *h)
 {
-	memset(h, 0, sizeof(*h));
+	memset(&h->own_w, 0, sizeof(h->own_w));
+	memset(&h->own_x, 0, sizeof(h->own_x));
+	fc_history_attach(h, &h->own_w, &h->own_x, NULL, NULL);
+	h->zbuf[0] = '\0';
+	h->fbuf[0] = '\0';
+}
+
+unsigned int
+fc_history_flags(const struct fc_history *h)
+{
+	return ((h->w[0] & Z_TRUNC) ? FC_HISTORY_F_TRUNC : 0) |
+		((h->w[1] & F_TRUNC) ? FC_HISTORY_F_FS_TRUNC : 0) |
+		((h->w[1] & F_LOST) ? FC_HISTORY_F_LOST : 0);
+}
+
+unsigned int
+fc_history_zeek_len(const struct fc_history *h)
+{
+	return zlen(h);
+}
+
+unsigned int
+fc_history_seen(const struct fc_history *h, unsigned int side)
+{
+	return seen_bits(h, side & 1);
 }
 
 void
@@ -116,24 +235,25 @@ fc_history_add(struct fc_history *h, unsigned int side,
 {
 	if ((unsigned int)l >= FC_HIST_MAX)
 		return;
-	zeek_append(h, side_char(l, side & 1));
+	zeek_append(h, zcode(l, side & 1));
 }
 
 int
 fc_history_once(struct fc_history *h, unsigned int side,
 		enum fc_history_letter l)
 {
-	uint8_t bit;
+	unsigned int bit, seen;
 
 	if ((unsigned int)l >= FC_HIST_MAX ||
 	    (hist_kind[l] != FC_HIST_K_ONCE && hist_kind[l] != FC_HIST_K_SEQ))
 		return 0;
 	side &= 1;
-	bit = (uint8_t)(1u << hist_slot[l]);
-	if (h->seen[side] & bit)
+	bit = 1u << hist_slot[l];
+	seen = seen_bits(h, side);
+	if (seen & bit)
 		return 0;
-	h->seen[side] |= bit;
-	zeek_append(h, side_char(l, side));
+	seen_set(h, side, seen | bit);
+	zeek_append(h, zcode(l, side));
 	return 1;
 }
 
@@ -146,27 +266,54 @@ fc_history_seq(struct fc_history *h, unsigned int side,
 	if (!seq_differs || (unsigned int)l >= FC_HIST_MAX ||
 	    hist_kind[l] != FC_HIST_K_SEQ)
 		return 0;
-	zeek_append(h, side_char(l, side & 1));
+	zeek_append(h, zcode(l, side & 1));
 	return 1;
+}
+
+int
+fc_history_rst(struct fc_history *h, unsigned int side, uint16_t rel)
+{
+	struct fc_history_ext *x;
+	int differs;
+
+	side &= 1;
+	x = ext(h);
+	/*
+	 * The sequence of the endpoint's previous RST lives in the extension;
+	 * without one a second RST cannot be compared and is not a repeat.
+	 */
+	differs = x != NULL && x->rst_seq[side] != rel;
+	if (x == NULL && (seen_bits(h, side) & (1u << hist_slot[FC_HIST_RST])))
+		h->w[1] |= F_LOST;
+	if (x != NULL)
+		x->rst_seq[side] = rel;
+	return fc_history_seq(h, side, FC_HIST_RST, differs);
 }
 
 int
 fc_history_count(struct fc_history *h, unsigned int side,
 		 enum fc_history_letter l)
 {
+	struct fc_history_ext *x;
 	uint16_t *n;
 	unsigned int i;
 
 	if ((unsigned int)l >= FC_HIST_MAX || hist_kind[l] != FC_HIST_K_LOG)
 		return 0;
 	side &= 1;
-	n = &h->cnt[side][hist_slot[l]];
+	x = ext(h);
+	if (x == NULL) {
+		/* Nowhere to count: this letter may be missing. */
+		h->w[1] |= F_LOST;
+		return 0;
+	}
+	n = &x->cnt[side][hist_slot[l]];
 	if (*n == UINT16_MAX)
 		return 0;
 	(*n)++;
 	for (i = 0; i < FC_DIM(log_marks); i++) {
 		if (*n == log_marks[i]) {
-			zeek_append(h, side_char(l, side));
+			zeek_append(h, zcode(l, side));
 			return 1;
 		}
 	}
@@ -177,73 +324,105 @@ void
 fc_history_fs_packet(struct fc_history *h, unsigned int side,
 		     uint8_t tcp_flags, uint32_t payload_len)
 {
-	const int up = (side & 1) == 0;
+	const unsigned int c = (side & 1) ? F_RESP : 0;
 
+	if (!(tcp_flags & (FC_TCP_SYN | FC_TCP_FIN | FC_TCP_RST)) &&
+	    payload_len == 0)
+		return;
+	if (flen(h) >= FC_HISTORY_FS_LEN) {
+		h->w[1] |= F_TRUNC;
+		return;
+	}
 	if (tcp_flags & FC_TCP_SYN)
-		fs_append(h, up ? 'S' : 's');
+		fs_append(h, 0 | c);
 	if (tcp_flags & FC_TCP_FIN)
-		fs_append(h, up ? 'F' : 'f');
+		fs_append(h, 1 | c);
 	if (tcp_flags & FC_TCP_RST)
-		fs_append(h, up ? 'R' : 'r');
+		fs_append(h, 2 | c);
 	if (payload_len > 0)
-		fs_append(h, up ? 'D' : 'd');
+		fs_append(h, 3 | c);
 }
 
-/* Move the per-endpoint state with its endpoint. */
+/* Move the per-endpoint state with its endpoint; keep fs upper case = originator. */
 static void
 swap_endpoints(struct fc_history *h)
 {
-	uint16_t t;
-	unsigned int i;
+	unsigned int i, n = flen(h);
 
-	for (i = 0; i < FC_HISTORY_NCOUNT; i++) {
-		t = h->cnt[0][i];
-		h->cnt[0][i] = h->cnt[1][i];
-		h->cnt[1][i] = t;
+	if (h->x != NULL) {
+		struct fc_history_ext *x = h->x;
+		uint16_t t;
+
+		for (i = 0; i < FC_HISTORY_NCOUNT; i++) {
+			t = x->cnt[0][i];
+			x->cnt[0][i] = x->cnt[1][i];
+			x->cnt[1][i] = t;
+		}
+		t = x->rst_seq[0];
+		x->rst_seq[0] = x->rst_seq[1];
+		x->rst_seq[1] = t;
 	}
-	t = h->rst_seq[0];
-	h->rst_seq[0] = h->rst_seq[1];
-	h->rst_seq[1] = t;
-	swapcase_str(h->fs);
+	for (i = 0; i < n; i++)
+		h->w[1] ^= (uint64_t)F_RESP << (i * F_BITS);
 }
 
 void
 fc_history_flip(struct fc_history *h)
 {
 	swap_endpoints(h);
-	zeek_append(h, hist_char[FC_HIST_FLIP]);
+	zeek_append(h, FC_HIST_FLIP);
 }
 
 void
 fc_history_flip_retro(struct fc_history *h)
 {
-	size_t n = strnlen(h->zeek, FC_HISTORY_ZEEK_LEN);
-	uint8_t b;
+	unsigned int n = zlen(h), i, s0, s1;
+	unsigned int codes[FC_HISTORY_ZEEK_LEN];
 
 	swap_endpoints(h);
-	b = h->seen[0];
-	h->seen[0] = h->seen[1];
-	h->seen[1] = b;
-	if (n == FC_HISTORY_ZEEK_LEN) {
-		n--; /* the last letter falls off to make room for '^' */
-		h->flags |= FC_HISTORY_F_TRUNC;
+	s0 = seen_bits(h, 0);
+	s1 = seen_bits(h, 1);
+	seen_set(h, 0, s1);
+	seen_set(h, 1, s0);
+	for (i = 0; i < n; i++)
+		codes[i] = zget(h, i);
+	/* '^' goes first; the rest moves up one place (the last may fall off). */
+	if (n + 1 > FC_HISTORY_ZEEK_LEN ||
+	    (n + 1 > FC_HISTORY_ZEEK_CORE && ext(h) == NULL)) {
+		n--;
+		h->w[0] |= Z_TRUNC;
 	}
-	memmove(h->zeek + 1, h->zeek, n);
-	h->zeek[0] = hist_char[FC_HIST_FLIP];
-	h->zeek[n + 1] = '\0';
-	swapcase_str(h->zeek + 1);
+	zput(h, 0, FC_HIST_FLIP);
+	for (i = 0; i < n; i++) {
+		unsigned int c = codes[i];
+
+		if ((c & ~Z_RESP) != FC_HIST_FLIP)
+			c ^= Z_RESP;
+		zput(h, i + 1, c);
+	}
+	zset_len(h, n + 1);
 }
 
 const char *
-fc_history_zeek(const struct fc_history *h)
+fc_history_zeek(struct fc_history *h)
 {
-	return h->zeek;
+	unsigned int n = zlen(h), i;
+
+	for (i = 0; i < n; i++)
+		h->zbuf[i] = zchar(zget(h, i));
+	h->zbuf[n] = '\0';
+	return h->zbuf;
 }
 
 const char *
-fc_history_fs(const struct fc_history *h)
+fc_history_fs(struct fc_history *h)
 {
-	return h->fs;
+	unsigned int n = flen(h), i;
+
+	for (i = 0; i < n; i++)
+		h->fbuf[i] = fs_char[(h->w[1] >> (i * F_BITS)) & F_MASK];
+	h->fbuf[n] = '\0';
+	return h->fbuf;
 }
 
 char

@@ -14,10 +14,17 @@
  *    D (payload), upper case = originator, appended in that order for every
  *    packet, no repeat suppression, at most 16 characters (truncation).
  *
- * Both strings are stored NUL-terminated inside struct fc_history, so
- * fc_history_zeek() and fc_history_fs() return pointers into the struct:
- * valid while the struct lives and until the next call that modifies it.
- * A letter that does not fit any more is dropped (FC_HISTORY_F_TRUNC).
+ * Both strings are stored packed: 5 bits per Zeek letter, 3 bits per
+ * flowscope letter. The first ten Zeek letters, all flowscope letters and
+ * the once-bits fit in two words of the flow record (struct
+ * fc_history_core); the rare rest (Zeek letters eleven to twenty-two, the
+ * c/g/t/w counters, the last RST sequence) lives in a 32-byte extension
+ * (struct fc_history_ext) that the flow gets on first need. A letter that
+ * does not fit any more is dropped (FC_HISTORY_F_TRUNC); one that needs an
+ * extension when none can be had (a counted or repeated letter) is
+ * dropped and flagged (FC_HISTORY_F_LOST), and the letters after it are
+ * still recorded. fc_history_zeek() and fc_history_fs()
+ * render the strings into the view.
  *
  * TCP letters are produced by fc_tcp_update(); the tracker uses the same
  * calls for UDP ('D'/'d' via fc_history_once()) and may feed checksum
@@ -36,8 +43,12 @@
 extern "C" {
 #endif
 
+/** Zeek history letters kept in the flow record itself. */
+#define FC_HISTORY_ZEEK_CORE 10
+/** Zeek history letters kept in the history extension (after the core ones). */
+#define FC_HISTORY_ZEEK_EXT 12
 /** Most Zeek history letters stored (Zeek itself has no cap). */
-#define FC_HISTORY_ZEEK_LEN 23
+#define FC_HISTORY_ZEEK_LEN (FC_HISTORY_ZEEK_CORE + FC_HISTORY_ZEEK_EXT)
 /** Most flowscope history letters stored (flowscope's ArrayString<16>). */
 #define FC_HISTORY_FS_LEN 16
 
@@ -79,36 +90,107 @@ enum fc_history_letter {
 /** Number of logarithmic counters per endpoint (c g t w). */
 #define FC_HISTORY_NCOUNT 4
 
-/** struct fc_history.flags bits. */
-#define FC_HISTORY_F_TRUNC    0x01 /**< a Zeek letter was dropped */
+/** fc_history_flags() bits. */
+#define FC_HISTORY_F_TRUNC    0x01 /**< a Zeek letter was dropped (full, or no extension to hold it) */
 #define FC_HISTORY_F_FS_TRUNC 0x02 /**< a flowscope letter was dropped */
+#define FC_HISTORY_F_LOST     0x04 /**< a c/g/t/w or repeated r letter may be missing: no extension to count in */
 
 /**
- * History of one flow ("cold" state: written on flag changes and rare
- * events, not on every data packet). 64 bytes, static_asserted.
+ * The part of a history that lives in the flow record: two packed words,
+ * 16 bytes.
  *
- * Sides are originator-relative: 0 = originator, 1 = responder. Per
- * endpoint fields (cnt, rst_seq) move with the endpoint on a flip; the
- * once-bits (seen) stay with the role, as Zeek's do.
+ *  - w[0]: Zeek letters 0..9 (5 bits each: letter | 0x10 for the
+ *    responder), bits 50-54 the Zeek length (core + extension), bit 55
+ *    FC_HISTORY_F_TRUNC, bits 56-62 the originator role's once-bits;
+ *  - w[1]: flowscope letters 0..15 (3 bits each: S F R D = 0..3, | 4 for
+ *    the responder), bits 48-52 the length, bit 53 FC_HISTORY_F_FS_TRUNC,
+ *    bits 54-60 the responder role's once-bits, bit 61
+ *    FC_HISTORY_F_LOST.
+ *
+ * All-zero is the empty history.
  */
-struct fc_history {
-	char zeek[FC_HISTORY_ZEEK_LEN + 1]; /**< Zeek history, NUL-terminated */
-	char fs[FC_HISTORY_FS_LEN + 1];     /**< flowscope history, NUL-terminated */
-	uint8_t seen[2];     /**< once-bits (slot of ONCE/SEQ letters) per role */
-	uint8_t flags;       /**< FC_HISTORY_F_* */
+struct fc_history_core {
+	uint64_t w[2];
+};
+
+/**
+ * What few flows need: Zeek letters beyond the tenth, the c/g/t/w
+ * counters and the sequence of each endpoint's last RST. 32 bytes, in the
+ * flow's extension record, attached on first need.
+ */
+struct fc_history_ext {
+	uint64_t zeek;      /**< Zeek letters 10..21, 5 bits each */
 	/** c g t w events per endpoint (saturating at 65535) */
 	uint16_t cnt[2][FC_HISTORY_NCOUNT];
 	/** low 16 bits of the relative sequence of each endpoint's last RST */
 	uint16_t rst_seq[2];
+	uint8_t pad[4];
 };
-static_assert(sizeof(struct fc_history) == 64, "history is one cache line");
+static_assert(sizeof(struct fc_history_ext) == 32, "history extension is 32 bytes");
+
+/** Gets a flow's history extension on first need; NULL when none is available. */
+typedef struct fc_history_ext *fc_history_more_fn(void *arg);
 
 /**
- * Empty both strings and all counters. Cannot fail.
+ * A working view of one flow's history: the two core words (in the flow
+ * record, or in the view itself after fc_history_init()), the extension if
+ * the flow has one, and how to get one. The tracker builds a view around
+ * a flow record for each packet with fc_history_attach(); a standalone
+ * history (tests, tools) is one fc_history_init() call, and then has all
+ * its storage inside the view.
+ *
+ * Sides are originator-relative: 0 = originator, 1 = responder. Per
+ * endpoint state (counters, last RST) moves with the endpoint on a flip;
+ * the once-bits stay with the role, as Zeek's do.
+ *
+ * Thread-safety: plain data, one writer (the lcore owning the flow).
+ */
+struct fc_history {
+	uint64_t *w;                  /**< the core words (struct fc_history_core.w) */
+	struct fc_history_ext *x;     /**< the extension, NULL until needed */
+	fc_history_more_fn *more;     /**< gets x on demand; NULL = never */
+	void *more_arg;               /**< argument of more */
+	struct fc_history_core own_w; /**< storage of a standalone history */
+	struct fc_history_ext own_x;  /**< storage of a standalone history */
+	char zbuf[FC_HISTORY_ZEEK_LEN + 1]; /**< fc_history_zeek() renders here */
+	char fbuf[FC_HISTORY_FS_LEN + 1];   /**< fc_history_fs() renders here */
+};
+
+/**
+ * Make h a view of a flow record's history.
+ *
+ * @param[out] h     the view
+ * @param[in]  core  the record's core words (zeroed when the flow was created)
+ * @param[in]  x     the record's extension, or NULL
+ * @param[in]  more  gets an extension when the history first needs one (may be NULL)
+ * @param[in]  arg   argument of more
+ */
+static inline void
+fc_history_attach(struct fc_history *h, struct fc_history_core *core,
+		  struct fc_history_ext *x, fc_history_more_fn *more, void *arg)
+{
+	h->w = core->w;
+	h->x = x;
+	h->more = more;
+	h->more_arg = arg;
+}
+
+/**
+ * Make h a standalone, empty history with its own storage (core words and
+ * extension inside the view). Cannot fail.
  *
  * @param[out] h  history to initialise
  */
 void fc_history_init(struct fc_history *h);
+
+/** FC_HISTORY_F_* bits of a history. */
+unsigned int fc_history_flags(const struct fc_history *h);
+
+/** Number of Zeek letters stored. */
+unsigned int fc_history_zeek_len(const struct fc_history *h);
+
+/** Once-bits of a role (bit per letter slot). */
+unsigned int fc_history_seen(const struct fc_history *h, unsigned int side);
 
 /**
  * Record a once-per-direction letter (a d i q, or the first s h f r).
@@ -135,6 +217,19 @@ int fc_history_once(struct fc_history *h, unsigned int side,
  */
 int fc_history_seq(struct fc_history *h, unsigned int side,
 		   enum fc_history_letter l, int seq_differs);
+
+/**
+ * Record a RST with Zeek's r rule: the first one of the direction, and
+ * again when its relative sequence (low 16 bits) differs from the
+ * endpoint's previous RST. The previous sequence lives in the extension
+ * (got on demand); without one a later RST is not a repeat.
+ *
+ * @param[in,out] h     history
+ * @param[in]     side  0 = originator, 1 = responder
+ * @param[in]     rel   sequence of the RST relative to the endpoint's start
+ * @return 1 if a letter was appended (or would have been, when full).
+ */
+int fc_history_rst(struct fc_history *h, unsigned int side, uint16_t rel);
 
 /**
  * Count one event of a logarithmic letter (c g t w) for an endpoint. The
@@ -195,18 +290,20 @@ void fc_history_flip_retro(struct fc_history *h);
 /**
  * Zeek history string.
  *
- * @param[in] h  history
- * @return NUL-terminated string inside h (valid while h is unchanged).
+ * @param[in] h  history (its render buffer is written)
+ * @return NUL-terminated string inside the view (valid until the next
+ *         call on h).
  */
-const char *fc_history_zeek(const struct fc_history *h);
+const char *fc_history_zeek(struct fc_history *h);
 
 /**
  * flowscope history string.
  *
- * @param[in] h  history
- * @return NUL-terminated string inside h (valid while h is unchanged).
+ * @param[in] h  history (its render buffer is written)
+ * @return NUL-terminated string inside the view (valid until the next
+ *         call on h).
  */
-const char *fc_history_fs(const struct fc_history *h);
+const char *fc_history_fs(struct fc_history *h);
 
 /** Originator (upper-case) character of a letter; '?' if out of range. */
 char fc_history_letter_char(unsigned int l);

@@ -170,6 +170,12 @@ fc_key_hash(const struct fc_flow_key *k)
 	return rte_hash_crc(k, sizeof(*k), 0);
 }
 
+uint32_t
+fc_key_hash_seeded(const struct fc_flow_key *k, uint32_t seed)
+{
+	return rte_hash_crc(k, sizeof(*k), seed);
+}
+
 int
 fc_key_equal(const struct fc_flow_key *a, const struct fc_flow_key *b)
 {

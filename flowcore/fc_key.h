@@ -104,6 +104,13 @@ int fc_key_icmp_ports(uint8_t proto, uint8_t type, uint8_t code,
 /** Hash of a key (CRC32-C over its 48 bytes); computed once per packet. */
 uint32_t fc_key_hash(const struct fc_flow_key *k);
 
+/**
+ * Hash of a key with a seed (CRC32-C over its 48 bytes starting from
+ * `seed`): the hash of a table created with fc_table_params.hash_seed =
+ * seed. fc_key_hash(k) is fc_key_hash_seeded(k, 0).
+ */
+uint32_t fc_key_hash_seeded(const struct fc_flow_key *k, uint32_t seed);
+
 /** 1 if the two keys are equal, else 0. */
 int fc_key_equal(const struct fc_flow_key *a, const struct fc_flow_key *b);
 

@@ -1,21 +1,32 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Flow table: rte_hash for the keys, two record arrays indexed by the
- * key position, and a timer wheel for idle expiry and eviction.
+ * Flow table: rte_hash for the keys, one record array indexed by the key
+ * position, a pool of extensions, and a timer wheel for idle expiry and
+ * eviction.
  *
  * HOW THE WHEEL WORKS. There are FC_WHEEL_SLOTS one-second slots; slot
- * (s mod FC_WHEEL_SLOTS) holds flows filed to expire at second s. Each
- * slot is a doubly linked list threaded through the hot records by
- * position, so filing and unfiling are O(1) and touch at most two other
- * records. A flow is filed at creation and when its timeout shrinks; a
- * packet refreshing last_ts does not move it (that would cost two foreign
- * cache lines per packet). fc_table_expire() walks slots from the cursor
- * up to "now": a flow that is really idle is reported, a refreshed one is
- * re-filed under its true expiry. Expiry seconds further away than the
- * wheel spans are filed in the farthest slot and re-filed when reached.
- * If the clock jumps by more than the wheel's span (pcaps are spliced
- * from different days), the cursor jumps too: visiting FC_WHEEL_SLOTS
- * consecutive slots still visits every flow once.
+ * (s mod FC_WHEEL_SLOTS) holds flows filed to expire at second s, in one
+ * list per eviction class. Each list is doubly linked through the records
+ * by position (the first flow's back link names its class and slot), so
+ * filing and unfiling are O(1) and touch at most two other records. A
+ * flow is filed at creation and when its class or timeout changes; a
+ * packet refreshing the last-seen time does not move it (that would cost
+ * two foreign cache lines per packet). fc_table_expire() walks slots from
+ * the cursor up to "now": a flow that is really idle is reported, a
+ * refreshed one is re-filed under its true expiry. Expiry seconds further
+ * away than the wheel spans are filed in the farthest slot and re-filed
+ * when reached. If the clock jumps by more than the wheel's span (pcaps
+ * are spliced from different days), the cursor jumps too: visiting
+ * FC_WHEEL_SLOTS consecutive slots still visits every flow once.
+ *
+ * CAPACITY. rte_hash is created with exactly `entries` key slots, so one
+ * record per key slot is one record per flow: no headroom is paid for in
+ * records. rte_hash places keys in 8-slot buckets (cuckoo, two candidate
+ * buckets); when both of a key's buckets are full below capacity the
+ * insert fails, which the caller answers like a full table (evict, retry).
+ * With a capacity that is not a power of two the buckets are at most ~95%
+ * full and that practically never happens; at exactly 2^k flows it starts
+ * in the last half percent.
  */
 #include <errno.h>
 #include <string.h>
@@ -31,46 +42,56 @@
 
 #define FC_WHEEL_SLOTS 4096u
 #define FC_WHEEL_MASK (FC_WHEEL_SLOTS - 1)
-#define NIL UINT32_MAX
+#define FC_WHEEL_CLASSES 3
+#define NIL UINT32_MAX /* unfiled / end of the extension free list */
+#define US_PER_SEC 1000000ull
+/*
+ * Link words. wheel_next: the filed class in bits 30-31, the next flow's
+ * position (or LNIL) below. wheel_prev: the previous flow's position, or
+ * FC_FLOW_WHEEL_HEAD | class << 12 | slot for the first flow of a list.
+ */
+#define LNIL 0x3fffffffu
+#define LPOS(w) ((w) & LNIL)
+#define LCLASS(w) ((w) >> 30)
 
 struct fc_table {
+	struct fc_table_hot hot;     /**< must stay first (inline accessors) */
 	struct rte_hash *hash;       /**< keys -> positions */
-	struct fc_flow *hot;         /**< hot records by position */
-	struct fc_flow_cold *cold;   /**< cold records by position */
+	struct fc_flow_ext *ext;     /**< extension pool */
+	uint32_t ext_free;           /**< first free extension, NIL = none */
+	uint32_t n_ext;              /**< extensions in the pool */
 	uint32_t n_records;          /**< records allocated (max position + 1) */
 	uint32_t capacity;           /**< flows allowed */
 	uint32_t count;              /**< flows present */
 	uint64_t cursor;             /**< wheel second being (or next to be) visited */
 	int cursor_valid;            /**< 0 until the first flow is filed */
 	uint32_t armed;              /**< flows filed on the wheel */
+	uint32_t class_count[FC_WHEEL_CLASSES]; /**< flows filed per class */
 	uint64_t memory;             /**< bytes of heap held */
-	uint32_t slot[FC_WHEEL_SLOTS]; /**< heads of the wheel slots */
+	struct fc_table_stats st;
+	uint16_t timeouts[FC_TABLE_TIMEOUTS];
+	/** heads of the wheel slot lists, per class */
+	uint32_t slot[FC_WHEEL_CLASSES][FC_WHEEL_SLOTS];
 };
 
-/* rte_hash slots for a capacity: 1/8 headroom (see fc_table_create()). */
-static uint32_t
-hash_entries_for(uint32_t entries)
-{
-	return entries + entries / 8;
-}
-
 uint64_t
-fc_table_memory_need(uint32_t entries)
+fc_table_memory_need(uint32_t entries, uint32_t ext_entries)
 {
-	uint64_t he = hash_entries_for(entries);
-	uint64_t pow2 = rte_align64pow2(he);
-	uint64_t rec = sizeof(struct fc_flow) + sizeof(struct fc_flow_cold);
+	uint64_t e = entries;
+	uint64_t pow2 = rte_align64pow2(e);
 
 	/*
 	 * rte_hash (22.11, rte_cuckoo_hash.c): pow2/8 buckets of one cache
-	 * line, he + 1 key slots of align16(8 + key_len), and a free-slot
-	 * ring of pow2(he + 1) pointers. Records: one per key slot. Each
-	 * object also carries a malloc element header (a cache line).
+	 * line, e + 1 key slots of align16(8 + key_len), and a free-slot ring
+	 * of pow2(e + 1) pointers. Records: one per key slot. Each object also
+	 * carries a malloc element header (a cache line).
 	 */
 	return sizeof(struct fc_table) + pow2 / 8 * RTE_CACHE_LINE_SIZE +
-		(he + 1) * RTE_ALIGN_CEIL(8 + sizeof(struct fc_flow_key), 16) +
-		rte_align64pow2(he + 1) * sizeof(void *) +
-		(he + 1) * rec + 8 * RTE_CACHE_LINE_SIZE;
+		(e + 1) * RTE_ALIGN_CEIL(8 + sizeof(struct fc_flow_key), 16) +
+		rte_align64pow2(e + 1) * sizeof(void *) +
+		(e + 1) * sizeof(struct fc_flow) +
+		(uint64_t)ext_entries * sizeof(struct fc_flow_ext) +
+		8 * RTE_CACHE_LINE_SIZE;
 }
 
 struct fc_table *
@@ -78,12 +99,11 @@ fc_table_create(const struct fc_table_params *p)
 {
 	struct rte_hash_parameters hp;
 	struct fc_table *t;
-	uint32_t hash_entries;
 	int32_t max_id;
-	uint32_t i;
+	uint32_t i, c;
 
 	if (p == NULL || p->name == NULL || p->entries < 8 ||
-	    p->entries > (1u << 30)) {
+	    p->entries > (1u << 30) - 2 || p->ext_entries > FC_FLOW_EXT_MAX) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -93,18 +113,12 @@ fc_table_create(const struct fc_table_params *p)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	/*
-	 * Headroom of 1/8 so the cuckoo buckets are at most ~89% full when
-	 * the flow count reaches capacity: inserts then practically never
-	 * fail on bucket placement before our own limit stops them.
-	 */
-	hash_entries = hash_entries_for(p->entries);
 	memset(&hp, 0, sizeof(hp));
 	hp.name = p->name;
-	hp.entries = hash_entries;
+	hp.entries = p->entries;
 	hp.key_len = sizeof(struct fc_flow_key);
 	hp.hash_func = rte_hash_crc;
-	hp.hash_func_init_val = 0;
+	hp.hash_func_init_val = p->hash_seed;
 	hp.socket_id = p->socket_id;
 	t->hash = rte_hash_create(&hp);
 	if (t->hash == NULL) {
@@ -122,19 +136,35 @@ fc_table_create(const struct fc_table_params *p)
 	}
 	t->n_records = (uint32_t)max_id + 1;
 	t->capacity = p->entries;
-	t->hot = rte_zmalloc_socket("fc_flow", sizeof(*t->hot) * t->n_records,
-				    RTE_CACHE_LINE_SIZE, p->socket_id);
-	t->cold = rte_zmalloc_socket("fc_flow_cold",
-				     sizeof(*t->cold) * t->n_records,
-				     RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (t->hot == NULL || t->cold == NULL) {
+	t->hot.rec = rte_zmalloc_socket("fc_flow",
+					sizeof(struct fc_flow) * t->n_records,
+					RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->hot.rec == NULL) {
 		fc_table_free(t);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
-	for (i = 0; i < FC_WHEEL_SLOTS; i++)
-		t->slot[i] = NIL;
-	t->memory = fc_table_memory_need(p->entries);
+	t->ext_free = NIL;
+	if (p->ext_entries > 0) {
+		t->ext = rte_zmalloc_socket("fc_flow_ext",
+					    sizeof(*t->ext) * p->ext_entries,
+					    RTE_CACHE_LINE_SIZE, p->socket_id);
+		if (t->ext == NULL) {
+			fc_table_free(t);
+			rte_errno = ENOMEM;
+			return NULL;
+		}
+		t->n_ext = p->ext_entries;
+		for (i = p->ext_entries; i-- > 0;) {
+			t->ext[i].next_free = t->ext_free;
+			t->ext_free = i;
+		}
+	}
+	memcpy(t->timeouts, p->timeouts, sizeof(t->timeouts));
+	for (c = 0; c < FC_WHEEL_CLASSES; c++)
+		for (i = 0; i < FC_WHEEL_SLOTS; i++)
+			t->slot[c][i] = LNIL;
+	t->memory = fc_table_memory_need(p->entries, p->ext_entries);
 	return t;
 }
 
@@ -144,8 +174,8 @@ fc_table_free(struct fc_table *t)
 	if (t == NULL)
 		return;
 	rte_hash_free(t->hash);
-	rte_free(t->hot);
-	rte_free(t->cold);
+	rte_free(t->hot.rec);
+	rte_free(t->ext);
 	rte_free(t);
 }
 
@@ -161,10 +191,28 @@ fc_table_count(const struct fc_table *t)
 	return t->count;
 }
 
+const struct fc_table_stats *
+fc_table_stats(const struct fc_table *t)
+{
+	return &t->st;
+}
+
 uint64_t
 fc_table_memory(const struct fc_table *t)
 {
 	return t->memory;
+}
+
+uint16_t
+fc_table_timeout(const struct fc_table *t, const struct fc_flow *f)
+{
+	return t->timeouts[fc_flow_tmo(f)];
+}
+
+uint64_t
+fc_table_expiry_s(const struct fc_table *t, const struct fc_flow *f)
+{
+	return fc_flow_last_us(f) / US_PER_SEC + t->timeouts[fc_flow_tmo(f)];
 }
 
 void
@@ -188,9 +236,9 @@ fc_table_lookup_bulk(struct fc_table *t, const struct fc_flow_key **keys,
 				pos[i] = FC_TABLE_MISS;
 				continue;
 			}
-			rte_prefetch0(&t->hot[pos[i]]);
-			rte_prefetch0((const char *)&t->hot[pos[i]] + RTE_CACHE_LINE_SIZE);
-			rte_prefetch0(&t->cold[pos[i]]);
+			rte_prefetch0(&t->hot.rec[pos[i]]);
+			rte_prefetch0((const char *)&t->hot.rec[pos[i]] +
+				      RTE_CACHE_LINE_SIZE);
 		}
 		done += k;
 	}
@@ -205,33 +253,50 @@ fc_table_lookup(struct fc_table *t, const struct fc_flow_key *key,
 	return pos < 0 ? FC_TABLE_MISS : pos;
 }
 
+/* Eviction class: lower goes first. */
+static inline unsigned int
+evict_class(const struct fc_flow *f)
+{
+	if (f->flags & FC_FLOW_F_CLOSED)
+		return 0;
+	if (f->flags & FC_FLOW_F_EMBRYONIC)
+		return 1;
+	return 2;
+}
+
+
 static void
 wheel_unlink(struct fc_table *t, uint32_t pos)
 {
-	struct fc_flow *f = &t->hot[pos];
+	struct fc_flow *rec = t->hot.rec;
+	struct fc_flow *f = &rec[pos];
+	uint32_t prev = f->wheel_prev, next = LPOS(f->wheel_next);
+	unsigned int c = LCLASS(f->wheel_next);
 
-	if (!(f->flags & FC_FLOW_F_ARMED))
+	if (!fc_flow_filed(f))
 		return;
-	if (f->wheel_prev != NIL)
-		t->hot[f->wheel_prev].wheel_next = f->wheel_next;
+	if (prev & FC_FLOW_WHEEL_HEAD)
+		t->slot[c][prev & FC_WHEEL_MASK] = next;
 	else
-		t->slot[f->wheel_slot] = f->wheel_next;
-	if (f->wheel_next != NIL)
-		t->hot[f->wheel_next].wheel_prev = f->wheel_prev;
+		rec[prev].wheel_next = (rec[prev].wheel_next & ~LNIL) | next;
+	if (next != LNIL)
+		rec[next].wheel_prev = prev;
 	f->wheel_next = NIL;
 	f->wheel_prev = NIL;
-	f->flags &= (uint8_t)~FC_FLOW_F_ARMED;
+	t->class_count[c]--;
 	t->armed--;
 }
 
 static void
 wheel_file(struct fc_table *t, uint32_t pos, uint64_t expiry_s)
 {
-	struct fc_flow *f = &t->hot[pos];
-	uint32_t s;
+	struct fc_flow *rec = t->hot.rec;
+	struct fc_flow *f = &rec[pos];
+	unsigned int c = evict_class(f);
+	uint32_t s, head;
 
 	if (!t->cursor_valid) {
-		t->cursor = f->last_ts / FC_NS_PER_SEC;
+		t->cursor = fc_flow_last_us(f) / US_PER_SEC;
 		t->cursor_valid = 1;
 	}
 	if (expiry_s < t->cursor)
@@ -239,32 +304,48 @@ wheel_file(struct fc_table *t, uint32_t pos, uint64_t expiry_s)
 	if (expiry_s > t->cursor + FC_WHEEL_MASK)
 		expiry_s = t->cursor + FC_WHEEL_MASK;
 	s = (uint32_t)(expiry_s & FC_WHEEL_MASK);
-	f->wheel_slot = (uint16_t)s;
-	f->wheel_prev = NIL;
-	f->wheel_next = t->slot[s];
-	if (f->wheel_next != NIL)
-		t->hot[f->wheel_next].wheel_prev = pos;
-	t->slot[s] = pos;
-	f->flags |= FC_FLOW_F_ARMED;
+	head = t->slot[c][s];
+	f->wheel_prev = FC_FLOW_WHEEL_HEAD | c << 12 | s;
+	f->wheel_next = (uint32_t)c << 30 | head;
+	if (head != LNIL)
+		rec[head].wheel_prev = pos;
+	t->slot[c][s] = pos;
+	t->class_count[c]++;
 	t->armed++;
 }
 
 int32_t
 fc_table_add(struct fc_table *t, const struct fc_flow_key *key, uint32_t hash)
 {
+	struct fc_flow *f;
 	int32_t pos;
 
 	if (t->count >= t->capacity)
 		return -ENOSPC;
 	pos = rte_hash_add_key_with_hash(t->hash, key, hash);
-	if (pos < 0)
+	if (pos < 0) {
+		t->st.add_collision++;
 		return -ENOSPC;
-	memset(&t->hot[pos], 0, sizeof(t->hot[pos]));
-	memset(&t->cold[pos], 0, sizeof(t->cold[pos]));
-	t->hot[pos].wheel_next = NIL;
-	t->hot[pos].wheel_prev = NIL;
+	}
+	f = &t->hot.rec[pos];
+	memset(f, 0, sizeof(*f));
+	f->wheel_next = NIL;
+	f->wheel_prev = NIL;
 	t->count++;
 	return pos;
+}
+
+static void
+ext_put(struct fc_table *t, struct fc_flow *f)
+{
+	uint32_t ref = fc_flow_ext_ref(f);
+
+	if (ref == 0)
+		return;
+	t->ext[ref - 1].next_free = t->ext_free;
+	t->ext_free = ref - 1;
+	t->st.ext_used--;
+	f->ident &= FC_FLOW_SEQ_MASK;
 }
 
 void
@@ -277,20 +358,39 @@ fc_table_del(struct fc_table *t, int32_t pos)
 	if (rte_hash_get_key_with_position(t->hash, pos, (void **)(uintptr_t)&key) != 0)
 		return;
 	wheel_unlink(t, (uint32_t)pos);
+	ext_put(t, &t->hot.rec[pos]);
 	if (rte_hash_del_key(t->hash, key) >= 0)
 		t->count--;
 }
 
-struct fc_flow *
-fc_table_flow(struct fc_table *t, int32_t pos)
+struct fc_flow_ext *
+fc_table_ext(struct fc_table *t, const struct fc_flow *f)
 {
-	return &t->hot[pos];
+	uint32_t ref = fc_flow_ext_ref(f);
+
+	return ref == 0 ? NULL : &t->ext[ref - 1];
 }
 
-struct fc_flow_cold *
-fc_table_cold(struct fc_table *t, int32_t pos)
+struct fc_flow_ext *
+fc_table_ext_get(struct fc_table *t, struct fc_flow *f)
 {
-	return &t->cold[pos];
+	uint32_t ref = fc_flow_ext_ref(f), i;
+	struct fc_flow_ext *x;
+
+	if (ref != 0)
+		return &t->ext[ref - 1];
+	if (t->ext_free == NIL) {
+		t->st.ext_full++;
+		return NULL;
+	}
+	i = t->ext_free;
+	x = &t->ext[i];
+	t->ext_free = x->next_free;
+	memset(x, 0, sizeof(*x));
+	f->ident = (f->ident & FC_FLOW_SEQ_MASK) | (uint64_t)(i + 1) << 40;
+	if (++t->st.ext_used > t->st.ext_high)
+		t->st.ext_high = t->st.ext_used;
+	return x;
 }
 
 const struct fc_flow_key *
@@ -308,7 +408,7 @@ void
 fc_table_arm(struct fc_table *t, int32_t pos)
 {
 	wheel_unlink(t, (uint32_t)pos);
-	wheel_file(t, (uint32_t)pos, fc_flow_expiry_s(&t->hot[pos]));
+	wheel_file(t, (uint32_t)pos, fc_table_expiry_s(t, &t->hot.rec[pos]));
 }
 
 unsigned int
@@ -331,66 +431,63 @@ fc_table_expire(struct fc_table *t, uint64_t now_ns, unsigned int budget,
 
 	while (budget > 0 && n < max && t->cursor <= now_s) {
 		uint32_t s = (uint32_t)(t->cursor & FC_WHEEL_MASK);
-		uint32_t pos = t->slot[s];
+		uint32_t pos = LNIL;
+		unsigned int c;
 		struct fc_flow *f;
 
 		budget--;
-		if (pos == NIL) {
+		for (c = 0; c < FC_WHEEL_CLASSES && pos == LNIL; c++)
+			pos = t->slot[c][s];
+		if (pos == LNIL) {
 			t->cursor++;
 			continue;
 		}
-		f = &t->hot[pos];
+		f = &t->hot.rec[pos];
 		wheel_unlink(t, pos);
-		if (fc_flow_expiry_s(f) <= now_s)
+		if (fc_table_expiry_s(t, f) <= now_s)
 			expired[n++] = (int32_t)pos;
 		else
-			wheel_file(t, pos, fc_flow_expiry_s(f));
+			wheel_file(t, pos, fc_table_expiry_s(t, f));
 	}
 	return n;
-}
-
-/* Eviction class: lower goes first. */
-static inline unsigned int
-evict_class(const struct fc_flow *f)
-{
-	if (f->flags & FC_FLOW_F_CLOSED)
-		return 0;
-	if (f->flags & FC_FLOW_F_EMBRYONIC)
-		return 1;
-	return 2;
 }
 
 int32_t
 fc_table_evict_candidate(struct fc_table *t, unsigned int budget)
 {
-	int32_t best = FC_TABLE_MISS;
-	unsigned int best_class = 3;
-	uint64_t best_exp = UINT64_MAX;
-	uint32_t i;
+	unsigned int c;
 
 	if (t->armed == 0)
 		return FC_TABLE_MISS;
 	/*
-	 * Slots are scanned for free (a 16 KiB array); flows cost budget. The
-	 * walk stops once the budget is spent or a closed flow is found.
+	 * The first class with flows filed; in it, slots from the cursor
+	 * (scanned for free: a 16 KiB array) until `budget` flows were seen.
 	 */
-	for (i = 0; i < FC_WHEEL_SLOTS && budget > 0 && best_class > 0; i++) {
-		uint32_t pos = t->slot[(t->cursor + i) & FC_WHEEL_MASK];
+	for (c = 0; c < FC_WHEEL_CLASSES; c++) {
+		int32_t best = FC_TABLE_MISS;
+		uint64_t best_exp = UINT64_MAX;
+		unsigned int left = budget, i;
 
-		for (; pos != NIL && budget > 0; budget--) {
-			const struct fc_flow *f = &t->hot[pos];
-			unsigned int c = evict_class(f);
-			uint64_t e = fc_flow_expiry_s(f);
+		if (t->class_count[c] == 0)
+			continue;
+		for (i = 0; i < FC_WHEEL_SLOTS && left > 0; i++) {
+			uint32_t pos = t->slot[c][(t->cursor + i) & FC_WHEEL_MASK];
 
-			if (c < best_class || (c == best_class && e < best_exp)) {
-				best = (int32_t)pos;
-				best_class = c;
-				best_exp = e;
+			for (; pos != LNIL && left > 0; left--) {
+				const struct fc_flow *f = &t->hot.rec[pos];
+				uint64_t e = fc_table_expiry_s(t, f);
+
+				if (e < best_exp) {
+					best = (int32_t)pos;
+					best_exp = e;
+				}
+				pos = LPOS(f->wheel_next);
 			}
-			pos = f->wheel_next;
 		}
+		if (best != FC_TABLE_MISS)
+			return best;
 	}
-	return best;
+	return FC_TABLE_MISS;
 }
 
 int32_t

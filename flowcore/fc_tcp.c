@@ -254,9 +254,7 @@ zeek_letters(struct fc_history *h, const struct fc_tcp_conn *c,
 
 		fc_history_seq(h, s, FC_HIST_FIN, rel + len != prev);
 	} else if (rst) {
-		fc_history_seq(h, s, FC_HIST_RST,
-			       (uint16_t)rel != h->rst_seq[s]);
-		h->rst_seq[s] = (uint16_t)rel;
+		fc_history_rst(h, s, (uint16_t)rel);
 	} else if (len > 0) {
 		fc_history_once(h, s, FC_HIST_DATA);
 	} else if (ack) {
@@ -686,7 +684,7 @@ history_rstos0(const char *hs)
 }
 
 enum fc_tcp_cs
-fc_tcp_conn_state_id(const struct fc_tcp_conn *c, const struct fc_history *h)
+fc_tcp_conn_state_id(const struct fc_tcp_conn *c, struct fc_history *h)
 {
 	const unsigned int os = ep_state(c, 0), rs = ep_state(c, 1);
 	const int o_inactive = os == FC_TCP_EP_INACTIVE ||
@@ -722,7 +720,7 @@ fc_tcp_conn_state_id(const struct fc_tcp_conn *c, const struct fc_history *h)
 }
 
 const char *
-fc_tcp_conn_state(const struct fc_tcp_conn *c, const struct fc_history *h)
+fc_tcp_conn_state(const struct fc_tcp_conn *c, struct fc_history *h)
 {
 	return conn_state_names[fc_tcp_conn_state_id(c, h)];
 }

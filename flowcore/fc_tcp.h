@@ -302,7 +302,7 @@ void fc_tcp_flip(struct fc_tcp_conn *c, struct fc_history *h);
  * @return enum fc_tcp_cs value.
  */
 enum fc_tcp_cs fc_tcp_conn_state_id(const struct fc_tcp_conn *c,
-				    const struct fc_history *h);
+				    struct fc_history *h);
 
 /**
  * fc_tcp_conn_state_id() as its conn.log string ("S0", "SF", ...).
@@ -312,7 +312,7 @@ enum fc_tcp_cs fc_tcp_conn_state_id(const struct fc_tcp_conn *c,
  * @return static string.
  */
 const char *fc_tcp_conn_state(const struct fc_tcp_conn *c,
-			      const struct fc_history *h);
+			      struct fc_history *h);
 
 /**
  * conn_state of a UDP flow as Zeek computes it: SF both sides sent, S0

@@ -58,11 +58,25 @@
 #define MAX_ANOMALIES (2 * FC_TRACKER_BURST * FC_PKT_MAX_LAYERS)
 #define MAX_UPDATES (FC_TRACKER_BURST * FC_PKT_MAX_LAYERS)
 
+/* Timeout kinds: the base timeout of a flow by protocol and TCP state. */
+enum tmo_kind {
+	TK_TCP = 0,     /* established TCP (or picked up mid-stream) */
+	TK_EMBRYONIC,   /* TCP not yet established */
+	TK_CLOSING,     /* TCP after a FIN */
+	TK_CLOSED,      /* TCP closed or reset: the linger */
+	TK_PARTIAL,     /* an endpoint opened with FIN or RST */
+	TK_UDP,
+	TK_OTHER,
+	TK_MAX
+};
+
 struct fc_tracker {
 	struct fc_table *table;
 	struct fc_tracker_params p;
 	uint64_t now;               /**< monotonic packet clock, ns */
-	uint64_t next_flow_id;      /**< low 56 bits of the next flow_id */
+	uint64_t next_flow_id;      /**< the next flow_id sequence (40 bits) */
+	/** timeout index per (port override + 1, kind): overrides replace TCP/UDP/other */
+	uint8_t tmo_idx[FC_TRACKER_MAX_PORT_TIMEOUTS + 1][TK_MAX];
 	struct fc_tracker_stats st;
 	uint64_t evictions_in_call; /**< for the coalesced pressure anomaly */
 	struct fc_reasm *reasm;     /**< NULL when reassembly is off */
@@ -71,12 +85,13 @@ struct fc_tracker {
 	uint64_t sess_flow_id;      /**< flow and time of the session calls under way */
 	uint64_t sess_ts;
 	unsigned int reserve;       /**< event slots kept for non-session events */
-	uint32_t dead;              /**< entries of flows already ended (FC_FLOW_X_DEAD) */
+	uint32_t dead;              /**< entries of flows already ended (FC_FLOW_F_DEAD) */
 	uint64_t an_total[FC_AN_MAX]; /**< running totals per anomaly kind */
 	struct an_acc {             /**< per-flow anomalies of this chunk, coalesced */
 		uint64_t flow_id;
 		uint64_t count;
 		uint64_t bytes;
+		uint64_t ts;            /**< packet time of the last contribution */
 		uint8_t side;
 		uint8_t kind;
 	} acc[MAX_ANOMALIES];
@@ -152,7 +167,7 @@ static void
 params_defaults(struct fc_tracker_params *p)
 {
 	if (p->max_flows == 0)
-		p->max_flows = 1u << 20;
+		p->max_flows = 1000000;
 	if (p->event_mask == 0)
 		p->event_mask = fc_event_default_mask();
 	if (p->timeout_tcp == 0)
@@ -174,10 +189,70 @@ params_defaults(struct fc_tracker_params *p)
 		p->expire_budget = 256;
 	if (p->evict_budget == 0)
 		p->evict_budget = 64;
+	if (p->ext_entries == 0) {
+		uint64_t x = p->max_flows / 8 + 1024;
+
+		if (p->reasm_enabled || p->stream_cb != NULL)
+			x += p->reasm.max_streams != 0 ? p->reasm.max_streams : 65536;
+		p->ext_entries = (uint32_t)(x < FC_FLOW_EXT_MAX ? x : FC_FLOW_EXT_MAX);
+	}
 	if (p->event_capacity == 0)
 		p->event_capacity = 4096;
 	if (p->event_capacity < 1024)
 		p->event_capacity = 1024;
+}
+
+/* Index of a timeout value in the table's list, added if new; -1 when full. */
+static int
+timeout_index(uint16_t *list, unsigned int *n, uint16_t v)
+{
+	unsigned int i;
+
+	for (i = 0; i < *n; i++)
+		if (list[i] == v)
+			return (int)i;
+	if (*n >= FC_TABLE_TIMEOUTS)
+		return -1;
+	list[*n] = v;
+	return (int)(*n)++;
+}
+
+/*
+ * The table's timeout list and, per port override (and none), the index
+ * of each kind's timeout. A per-port timeout replaces the timeout of
+ * established TCP, UDP and other flows of that port; the embryonic,
+ * closing, closed and partial TCP timeouts still apply. -EINVAL when the
+ * distinct values do not fit the table's list.
+ */
+static int
+timeouts_init(struct fc_tracker *tr, uint16_t *list)
+{
+	const struct fc_tracker_params *p = &tr->p;
+	const uint16_t base[TK_MAX] = {
+		[TK_TCP] = p->timeout_tcp,
+		[TK_EMBRYONIC] = p->timeout_tcp_embryonic,
+		[TK_CLOSING] = p->timeout_tcp_closing,
+		[TK_CLOSED] = p->timeout_tcp_closed,
+		[TK_PARTIAL] = p->timeout_tcp_partial,
+		[TK_UDP] = p->timeout_udp,
+		[TK_OTHER] = p->timeout_other,
+	};
+	unsigned int n = 0, o, k;
+
+	for (o = 0; o <= p->n_port_timeouts; o++) {
+		for (k = 0; k < TK_MAX; k++) {
+			uint16_t v = base[k];
+			int i;
+
+			if (o > 0 && (k == TK_TCP || k == TK_UDP || k == TK_OTHER))
+				v = p->port_timeouts[o - 1].timeout_s;
+			i = timeout_index(list, &n, v);
+			if (i < 0)
+				return -EINVAL;
+			tr->tmo_idx[o][k] = (uint8_t)i;
+		}
+	}
+	return 0;
 }
 
 static struct fc_event_session *session_begin(void *arg, uint8_t proto,
@@ -216,7 +291,15 @@ fc_tracker_create(const struct fc_tracker_params *params)
 	memset(&tp, 0, sizeof(tp));
 	tp.name = tr->p.name;
 	tp.entries = tr->p.max_flows;
+	tp.ext_entries = tr->p.ext_entries;
 	tp.socket_id = tr->p.socket_id;
+	tp.hash_seed = tr->p.hash_seed;
+	if (timeouts_init(tr, tp.timeouts) != 0) {
+		rte_free(tr->ev);
+		rte_free(tr);
+		rte_errno = EINVAL;
+		return NULL;
+	}
 	tr->table = fc_table_create(&tp);
 	if (tr->table == NULL) {
 		int err = rte_errno;
@@ -307,6 +390,21 @@ fc_tracker_active(const struct fc_tracker *tr)
 	return fc_table_count(tr->table) - tr->dead;
 }
 
+uint64_t
+fc_tracker_table_memory_need(const struct fc_tracker_params *params)
+{
+	struct fc_tracker_params p = *params;
+
+	params_defaults(&p);
+	return fc_table_memory_need(p.max_flows, p.ext_entries);
+}
+
+const struct fc_table_stats *
+fc_tracker_table_stats(const struct fc_tracker *tr)
+{
+	return fc_table_stats(tr->table);
+}
+
 const struct fc_l7_stats *
 fc_tracker_l7_stats(const struct fc_tracker *tr)
 {
@@ -381,9 +479,31 @@ session_end(void *arg)
 	(void)arg;
 }
 
-/* The per-port override for a key, 0 if none (looked up once per flow). */
-static uint16_t
-port_timeout(const struct fc_tracker *tr, const struct fc_flow_key *k)
+/* The flow's id: lcore index in the top 8 bits, the sequence below. */
+static inline uint64_t
+flow_id_of(const struct fc_tracker *tr, const struct fc_flow *f)
+{
+	return ((uint64_t)tr->p.lcore_index << 56) | fc_flow_seq(f);
+}
+
+/* Packet time (ns) of a record time (us). */
+static inline uint64_t
+rec_ns(const struct fc_tracker *tr, uint64_t us)
+{
+	(void)tr;
+	return us * 1000;
+}
+
+/* Record time (us) of a packet time (ns). */
+static inline uint64_t
+rec_us(uint64_t ns)
+{
+	return ns / 1000;
+}
+
+/* The per-port override for a key, 0 if none; else its index + 1 (once per flow). */
+static unsigned int
+port_override(const struct fc_tracker *tr, const struct fc_flow_key *k)
 {
 	unsigned int i;
 
@@ -392,47 +512,49 @@ port_timeout(const struct fc_tracker *tr, const struct fc_flow_key *k)
 
 		if (pt->proto == k->proto &&
 		    (pt->port == k->port[0] || pt->port == k->port[1]))
-			return pt->timeout_s;
+			return i + 1;
 	}
 	return 0;
 }
 
-/* Idle timeout for the flow's current state; a port override always wins. */
-static uint16_t
-timeout_for(const struct fc_tracker *tr, const struct fc_flow_key *k,
-	    const struct fc_flow *f)
+/* Timeout kind of the flow's current state. */
+static unsigned int
+timeout_kind(const struct fc_flow *f)
 {
-	if (f->flags & FC_FLOW_F_PORT_TO)
-		return f->timeout_s;
 	if (f->flags & FC_FLOW_F_CLOSED)
-		return tr->p.timeout_tcp_closed;
+		return TK_CLOSED;
 	if (f->flags & FC_FLOW_F_PARTIAL)
-		return tr->p.timeout_tcp_partial;
+		return TK_PARTIAL;
 	if (f->flags & FC_FLOW_F_TCP) {
 		switch (f->tcp.state) {
 		case FC_TCP_S_FIN_WAIT:
 		case FC_TCP_S_CLOSING:
-			return tr->p.timeout_tcp_closing;
+			return TK_CLOSING;
 		case FC_TCP_S_ESTABLISHED:
-			return tr->p.timeout_tcp;
+			return TK_TCP;
 		case FC_TCP_S_ACTIVE:
 			/* mid-stream pickup: a conversation already under way */
-			return (f->seen == 3) ? tr->p.timeout_tcp :
-				tr->p.timeout_tcp_embryonic;
+			return fc_flow_seen(f) == 3 ? TK_TCP : TK_EMBRYONIC;
 		default:
-			return tr->p.timeout_tcp_embryonic;
+			return TK_EMBRYONIC;
 		}
 	}
-	if (k->proto == IPPROTO_UDP)
-		return tr->p.timeout_udp;
-	return tr->p.timeout_other;
+	return (f->flags & FC_FLOW_F_UDP) ? TK_UDP : TK_OTHER;
+}
+
+/* Timeout index of the flow's current state. */
+static inline unsigned int
+timeout_for(const struct fc_tracker *tr, const struct fc_flow *f)
+{
+	return tr->tmo_idx[fc_flow_port_override(f)][timeout_kind(f)];
 }
 
 /* The flow's identity with the originator first. */
 static void
-flow_identity(const struct fc_flow_key *k, const struct fc_flow *f,
-	      const struct fc_flow_cold *c, struct fc_event_flow_id *id)
+flow_identity(const struct fc_tracker *tr, const struct fc_flow_key *k,
+	      const struct fc_flow *f, struct fc_event_flow_id *id)
 {
+	const struct fc_flow_ext *x = fc_table_ext(tr->table, f);
 	unsigned int o = (f->flags & FC_FLOW_F_ORIG_REV) ? 1 : 0;
 
 	memset(id, 0, sizeof(*id));
@@ -442,56 +564,102 @@ flow_identity(const struct fc_flow_key *k, const struct fc_flow *f,
 	id->resp_p = k->port[o ^ 1];
 	id->proto = k->proto;
 	id->family = k->family;
-	id->vlan = c->vlan;
-	id->vlan_inner = c->vlan_inner;
-	id->tunnel = c->tunnel;
-	id->tunnel_id = c->tunnel_id;
-	id->tunnel_parent = c->tunnel_parent;
-	id->icmp_type = c->icmp_type;
-	id->icmp_code = c->icmp_code;
+	id->vlan = fc_flow_vlan(f);
+	if (x != NULL) {
+		id->vlan_inner = x->vlan_inner;
+		id->tunnel = x->tunnel;
+		id->tunnel_id = x->tunnel_id;
+		id->tunnel_parent = x->tunnel_parent;
+	}
+	if (!(f->flags & FC_FLOW_F_TCP)) {
+		id->icmp_type = f->dg.icmp_type;
+		id->icmp_code = f->dg.icmp_code;
+	}
+}
+
+/* Extension on demand for a flow's history (fc_history_more_fn). */
+struct hist_more {
+	struct fc_table *table;
+	struct fc_flow *f;
+};
+
+static struct fc_history_ext *
+hist_more(void *arg)
+{
+	struct hist_more *m = arg;
+	struct fc_flow_ext *x = fc_table_ext_get(m->table, m->f);
+
+	return x != NULL ? &x->hist : NULL;
+}
+
+/* A history view of the flow (m: storage of the on-demand cookie). */
+static inline void
+hist_view(struct fc_tracker *tr, struct fc_flow *f, struct fc_history *h,
+	  struct hist_more *m)
+{
+	struct fc_flow_ext *x = fc_table_ext(tr->table, f);
+
+	m->table = tr->table;
+	m->f = f;
+	fc_history_attach(h, &f->hist, x != NULL ? &x->hist : NULL, hist_more, m);
 }
 
 /* The flow's record so far (flow_end and flow_update bodies). */
 static void
-flow_record(const struct fc_flow_key *k, const struct fc_flow *f,
-	    const struct fc_flow_cold *c, unsigned int reason,
+flow_record(struct fc_tracker *tr, const struct fc_flow_key *k,
+	    struct fc_flow *f, unsigned int reason,
 	    struct fc_event_flow_end *e)
 {
+	struct fc_history h;
+	struct hist_more m;
 	unsigned int s;
 
 	memset(e, 0, sizeof(*e));
-	flow_identity(k, f, c, &e->id);
-	e->first_ts = f->first_ts;
-	e->last_ts = f->last_ts;
+	flow_identity(tr, k, f, &e->id);
+	e->first_ts = rec_ns(tr, fc_flow_first_us(f));
+	e->last_ts = rec_ns(tr, fc_flow_last_us(f));
 	for (s = 0; s < 2; s++) {
-		e->pkts[s] = f->pkts[s];
-		e->bytes[s] = f->bytes[s];
-		e->ip_bytes[s] = f->ip_bytes[s];
-		e->payload_bytes[s] = f->payload_bytes[s];
+		e->pkts[s] = fc_flow_ctr(f, s, FC_CTR_PKTS);
+		e->bytes[s] = fc_flow_ctr(f, s, FC_CTR_BYTES);
+		e->ip_bytes[s] = fc_flow_ctr(f, s, FC_CTR_IP);
+		e->payload_bytes[s] = fc_flow_ctr(f, s, FC_CTR_PAYLOAD);
 	}
 	e->reason = (uint8_t)reason;
+	/* Reading never allocates: no on-demand extension here. */
+	hist_view(tr, f, &h, &m);
+	h.more = NULL;
 	if (f->flags & FC_FLOW_F_TCP) {
 		e->is_tcp = 1;
 		e->state = f->tcp.state;
 		e->seq_bytes[0] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_ORIG);
 		e->seq_bytes[1] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_RESP);
 		snprintf(e->conn_state, sizeof(e->conn_state), "%s",
-			 fc_tcp_conn_state(&f->tcp, &c->hist));
+			 fc_tcp_conn_state(&f->tcp, &h));
 	} else {
 		snprintf(e->conn_state, sizeof(e->conn_state), "%s",
 			 k->proto == IPPROTO_UDP ?
-			 fc_tcp_conn_state_udp(f->seen) : "OTH");
+			 fc_tcp_conn_state_udp((uint8_t)fc_flow_seen(f)) : "OTH");
 	}
-	snprintf(e->history, sizeof(e->history), "%s",
-		 fc_history_zeek(&c->hist));
-	snprintf(e->fs_history, sizeof(e->fs_history), "%s",
-		 fc_history_fs(&c->hist));
+	snprintf(e->history, sizeof(e->history), "%s", fc_history_zeek(&h));
+	snprintf(e->fs_history, sizeof(e->fs_history), "%s", fc_history_fs(&h));
+}
+
+/* The session handle of a flow: in the record (datagrams) or the extension (TCP). */
+static inline fc_l7_session_t *
+session_of(struct fc_tracker *tr, struct fc_flow *f, int create)
+{
+	struct fc_flow_ext *x;
+
+	if (!(f->flags & FC_FLOW_F_TCP))
+		return &f->dg.session;
+	x = create ? fc_table_ext_get(tr->table, f) : fc_table_ext(tr->table, f);
+	return x != NULL ? &x->session : NULL;
 }
 
 /* Delivery cookie of one side's stream. */
 struct stream_arg {
 	struct fc_tracker *tr;
-	struct fc_flow_cold *c;
+	fc_l7_session_t *session;   /**< the flow's session handle (NULL: none possible) */
 	uint64_t flow_id;
 	uint16_t orig_p, resp_p;    /**< the flow's ports (session creation) */
 	uint8_t ep;                 /**< key endpoint that sent the bytes */
@@ -508,8 +676,9 @@ stream_data(void *arg, const uint8_t *p, uint32_t len)
 
 	if (cb != NULL && cb->data != NULL)
 		cb->data(cb->arg, a->flow_id, a->ep, p, len);
-	if (tr->l7 != NULL && !fc_l7_session_done(a->c->session) &&
-	    fc_l7_feed(tr->l7, &a->c->session, IPPROTO_TCP, a->orig_p, a->resp_p,
+	if (tr->l7 != NULL && a->session != NULL &&
+	    !fc_l7_session_done(*a->session) &&
+	    fc_l7_feed(tr->l7, a->session, IPPROTO_TCP, a->orig_p, a->resp_p,
 		       a->side, p, len, tr->sess_ts, &tr->l7_sink) == -EPROTO)
 		a->poisoned = 1;
 }
@@ -523,9 +692,9 @@ stream_gap(void *arg, uint32_t len)
 
 	if (cb != NULL && cb->gap != NULL)
 		cb->gap(cb->arg, a->flow_id, a->ep, len);
-	if (tr->l7 != NULL && a->c->session != 0 &&
-	    !fc_l7_session_done(a->c->session) &&
-	    fc_l7_gap(tr->l7, &a->c->session, a->side, len) == -EPROTO)
+	if (tr->l7 != NULL && a->session != NULL && *a->session != 0 &&
+	    !fc_l7_session_done(*a->session) &&
+	    fc_l7_gap(tr->l7, a->session, a->side, len) == -EPROTO)
 		a->poisoned = 1;
 }
 
@@ -533,19 +702,19 @@ stream_gap(void *arg, uint32_t len)
 static void
 stream_arg_init(struct stream_arg *a, struct fc_tracker *tr,
 		const struct fc_flow_key *k, const struct fc_flow *f,
-		struct fc_flow_cold *c, unsigned int side)
+		struct fc_flow_ext *x, unsigned int side)
 {
 	unsigned int o = (f->flags & FC_FLOW_F_ORIG_REV) ? 1 : 0;
 
 	a->tr = tr;
-	a->c = c;
-	a->flow_id = c->flow_id;
+	a->session = &x->session;
+	a->flow_id = flow_id_of(tr, f);
 	a->orig_p = k->port[o];
 	a->resp_p = k->port[o ^ 1];
 	a->side = (uint8_t)side;
 	a->ep = (uint8_t)(side ^ o);
 	a->poisoned = 0;
-	tr->sess_flow_id = c->flow_id;
+	tr->sess_flow_id = a->flow_id;
 }
 
 static const struct fc_reasm_cb stream_cbs = {
@@ -567,59 +736,62 @@ orig_ep(const struct fc_flow *f)
  */
 static void
 streams_end(struct fc_tracker *tr, const struct fc_flow_key *k,
-	    const struct fc_flow *f, struct fc_flow_cold *c,
-	    struct fc_event_flow_end *e)
+	    struct fc_flow *f, struct fc_event_flow_end *e)
 {
 	const struct fc_tracker_stream_cb *cb = tr->p.stream_cb;
+	struct fc_flow_ext *x = fc_table_ext(tr->table, f);
 	unsigned int s;
 
-	if (tr->reasm == NULL || (c->stream[0] == 0 && c->stream[1] == 0))
+	if (tr->reasm == NULL || x == NULL ||
+	    (x->stream[0] == 0 && x->stream[1] == 0))
 		return;
 	for (s = 0; s < 2; s++) {
 		struct stream_arg a;
 
-		if (c->stream[s] == 0)
+		if (x->stream[s] == 0)
 			continue;
-		stream_arg_init(&a, tr, k, f, c, s);
-		fc_reasm_flush(tr->reasm, c->stream[s], &stream_cbs, &a);
-		fc_reasm_side_stats(tr->reasm, c->stream[s], &e->reasm[s]);
-		fc_reasm_release(tr->reasm, &c->stream[s]);
+		stream_arg_init(&a, tr, k, f, x, s);
+		fc_reasm_flush(tr->reasm, x->stream[s], &stream_cbs, &a);
+		fc_reasm_side_stats(tr->reasm, x->stream[s], &e->reasm[s]);
+		fc_reasm_release(tr->reasm, &x->stream[s]);
 	}
 	e->has_reasm = 1;
 	if (cb != NULL && cb->end != NULL)
-		cb->end(cb->arg, c->flow_id, orig_ep(f), e);
+		cb->end(cb->arg, flow_id_of(tr, f), orig_ep(f), e);
 }
 
 /*
  * Produce the flow_end of the flow at pos: its streams end first, then
  * the event. A flow that already closed keeps its fin/rst reason
- * whatever ended the linger.
+ * whatever ended the linger, and the time it closed.
  */
 static void
 flow_finish(struct fc_tracker *tr, int32_t pos, unsigned int reason,
 	    uint64_t ts)
 {
 	struct fc_flow *f = fc_table_flow(tr->table, pos);
-	struct fc_flow_cold *c = fc_table_cold(tr->table, pos);
 	const struct fc_flow_key *k = fc_table_key(tr->table, pos);
+	uint64_t flow_id = flow_id_of(tr, f);
 	struct fc_event_flow_end rec;
+	fc_l7_session_t *sess;
 	struct fc_event *ev;
 
 	if (f->flags & FC_FLOW_F_CLOSED) {
 		reason = (f->flags & FC_FLOW_F_RST) ? FC_END_RST : FC_END_FIN;
-		ts = f->last_ts;
+		ts = rec_ns(tr, fc_flow_last_us(f));
 	}
-	flow_record(k, f, c, reason, &rec);
+	flow_record(tr, k, f, reason, &rec);
 	tr->sess_ts = ts;
-	streams_end(tr, k, f, c, &rec);
-	if (tr->l7 != NULL && c->session != 0) {
-		rec.app_proto = fc_l7_session_proto(tr->l7, c->session);
-		tr->sess_flow_id = c->flow_id;
-		fc_l7_end(tr->l7, &c->session,
+	streams_end(tr, k, f, &rec);
+	sess = tr->l7 != NULL ? session_of(tr, f, 0) : NULL;
+	if (sess != NULL && *sess != 0) {
+		rec.app_proto = fc_l7_session_proto(tr->l7, *sess);
+		tr->sess_flow_id = flow_id;
+		fc_l7_end(tr->l7, sess,
 			  reason == FC_END_FIN || reason == FC_END_IDLE ||
 			  reason == FC_END_SHUTDOWN, ts, &tr->l7_sink);
 	}
-	ev = event_new(tr, FC_EV_FLOW_END, ts, c->flow_id);
+	ev = event_new(tr, FC_EV_FLOW_END, ts, flow_id);
 	if (ev != NULL)
 		ev->u.end = rec;
 	tr->st.flows_ended++;
@@ -634,7 +806,7 @@ flow_end(struct fc_tracker *tr, int32_t pos, unsigned int reason, uint64_t ts)
 
 	if (fc_table_key(tr->table, pos) == NULL)
 		return;
-	if (f->xflags & FC_FLOW_X_DEAD)
+	if (f->flags & FC_FLOW_F_DEAD)
 		tr->dead--;
 	else
 		flow_finish(tr, pos, reason, ts);
@@ -643,10 +815,24 @@ flow_end(struct fc_tracker *tr, int32_t pos, unsigned int reason, uint64_t ts)
 	fc_table_del(tr->table, pos);
 }
 
+/* When an idle flow went idle: its last packet plus its timeout (at most now). */
+static uint64_t
+idle_time(const struct fc_tracker *tr, const struct fc_flow *f, uint64_t now)
+{
+	uint64_t t = rec_ns(tr, fc_flow_last_us(f)) +
+		(uint64_t)fc_table_timeout(tr->table, f) * FC_NS_PER_SEC;
+
+	return t < now ? t : now;
+}
+
+/* Emit (and forget) this chunk's coalesced anomalies of one flow. */
+static void anomalies_emit_flow(struct fc_tracker *tr, uint64_t flow_id);
+
 /*
  * End a flow now but keep its entry (dead) so the rest of the connection
  * is absorbed rather than starting a new flow; it lingers like a closed
- * flow and is the first eviction victim.
+ * flow and is the first eviction victim. The anomalies that led here come
+ * before its flow_end.
  */
 static void
 flow_kill(struct fc_tracker *tr, int32_t pos, unsigned int reason,
@@ -654,10 +840,11 @@ flow_kill(struct fc_tracker *tr, int32_t pos, unsigned int reason,
 {
 	struct fc_flow *f = fc_table_flow(tr->table, pos);
 
+	anomalies_emit_flow(tr, flow_id_of(tr, f));
 	flow_finish(tr, pos, reason, ts);
-	f->xflags |= FC_FLOW_X_DEAD;
-	f->flags |= FC_FLOW_F_CLOSED | FC_FLOW_F_PORT_TO;
-	f->timeout_s = tr->p.timeout_tcp_closed;
+	f->flags |= FC_FLOW_F_DEAD;
+	f->flags |= FC_FLOW_F_CLOSED;
+	fc_flow_set_tmo(f, timeout_for(tr, f));
 	fc_table_arm(tr->table, pos);
 	tr->dead++;
 }
@@ -679,11 +866,12 @@ evict_one(struct fc_tracker *tr, uint64_t ts)
 {
 	int32_t victim = fc_table_evict_candidate(tr->table,
 						  tr->p.evict_budget);
+	struct fc_flow *f;
 
 	if (victim == FC_TABLE_MISS)
 		return -ENOSPC;
-	if (!(fc_table_flow(tr->table, victim)->flags & FC_FLOW_F_CLOSED) &&
-	    !(fc_table_flow(tr->table, victim)->xflags & FC_FLOW_X_DEAD)) {
+	f = fc_table_flow(tr->table, victim);
+	if (!(f->flags & FC_FLOW_F_CLOSED) && !(f->flags & FC_FLOW_F_DEAD)) {
 		tr->st.flows_evicted++;
 		tr->evictions_in_call++;
 	}
@@ -697,36 +885,46 @@ flow_create(struct fc_tracker *tr, const struct fc_flow_key *k, uint32_t hash,
 	    uint8_t dir, uint64_t ts, uint64_t parent)
 {
 	struct fc_flow *f;
-	struct fc_flow_cold *c;
 	struct fc_event *ev;
+	struct fc_history h;
+	struct hist_more hm;
+	uint64_t us;
 	int32_t pos;
-	int flip = 0;
+	int flip = 0, tries;
 
-	pos = fc_table_add(tr->table, k, hash);
-	if (pos == -ENOSPC) {
+	/* Full, or both of the key's buckets full: make room, try again. */
+	for (tries = 0; (pos = fc_table_add(tr->table, k, hash)) == -ENOSPC &&
+	     tries < 2; tries++)
 		if (evict_one(tr, ts) != 0)
-			return -ENOSPC;
-		pos = fc_table_add(tr->table, k, hash);
-		if (pos < 0)
-			return -ENOSPC;
-	}
+			break;
+	if (pos < 0)
+		return -ENOSPC;
 	tr->n_added++;
 	f = fc_table_flow(tr->table, pos);
-	c = fc_table_cold(tr->table, pos);
-	f->first_ts = ts;
-	f->last_ts = ts;
+	us = rec_us(ts);
+	fc_flow_set_first_us(f, us);
 	f->flags = FC_FLOW_F_EMBRYONIC;
-	c->flow_id = ((uint64_t)tr->p.lcore_index << 56) | tr->next_flow_id++;
-	c->tunnel_parent = parent;
-	c->vlan = m->vlan_outer;
-	c->vlan_inner = m->vlan_inner;
-	c->proto = k->proto;
-	fc_history_init(&c->hist);
+	f->ident = tr->next_flow_id++ & FC_FLOW_SEQ_MASK;
+	fc_flow_set_vlan(f, m->vlan_outer);
+	if (k->proto == IPPROTO_UDP)
+		f->flags |= FC_FLOW_F_UDP;
+	if (parent != 0 || m->vlan_inner != 0 ||
+	    (l != NULL && l->tunnel != 0)) {
+		struct fc_flow_ext *x = fc_table_ext_get(tr->table, f);
+
+		if (x != NULL) {
+			x->tunnel_parent = parent;
+			x->vlan_inner = m->vlan_inner;
+			if (l != NULL) {
+				x->tunnel = l->tunnel;
+				x->tunnel_id = l->tunnel_id;
+			}
+		} else {
+			tr->st.ident_lost++;
+		}
+	}
+	hist_view(tr, f, &h, &hm);
 	if (l != NULL) {
-		c->tunnel = l->tunnel;
-		c->tunnel_id = l->tunnel_id;
-		c->icmp_type = l->icmp_type;
-		c->icmp_code = l->icmp_code;
 		if (l->proto == IPPROTO_TCP && l->has_l4 &&
 		    k->mode != FC_KEY_IP_PAIR) {
 			f->flags |= FC_FLOW_F_TCP;
@@ -734,50 +932,48 @@ flow_create(struct fc_tracker *tr, const struct fc_flow_key *k, uint32_t hash,
 			flip = fc_tcp_orig_is_receiver(l->tcp.flags, l->sport,
 						       l->dport);
 			if (flip)
-				fc_tcp_flip(&f->tcp, &c->hist);
-		} else if (l->proto == IPPROTO_UDP && l->has_l4 &&
-			   k->mode != FC_KEY_IP_PAIR) {
-			flip = fc_tcp_likely_server_port(IPPROTO_UDP, l->sport) &&
-				!fc_tcp_likely_server_port(IPPROTO_UDP, l->dport);
-			if (flip)
-				fc_history_flip(&c->hist);
+				fc_tcp_flip(&f->tcp, &h);
+		} else {
+			f->dg.icmp_type = l->icmp_type;
+			f->dg.icmp_code = l->icmp_code;
+			if (l->proto == IPPROTO_UDP && l->has_l4 &&
+			    k->mode != FC_KEY_IP_PAIR) {
+				flip = fc_tcp_likely_server_port(IPPROTO_UDP, l->sport) &&
+					!fc_tcp_likely_server_port(IPPROTO_UDP, l->dport);
+				if (flip)
+					fc_history_flip(&h);
+			}
 		}
 	}
 	if ((dir == FC_DIR_REV) != (flip != 0))
 		f->flags |= FC_FLOW_F_ORIG_REV;
-	f->timeout_s = port_timeout(tr, k);
-	if (f->timeout_s != 0)
-		f->flags |= FC_FLOW_F_PORT_TO;
-	else
-		f->timeout_s = timeout_for(tr, k, f);
+	fc_flow_set_port_override(f, port_override(tr, k));
+	fc_flow_set_tmo(f, timeout_for(tr, f));
 	fc_table_arm(tr->table, pos);
 	tr->st.flows_created++;
 
-	ev = event_new(tr, FC_EV_FLOW_START, ts, c->flow_id);
+	ev = event_new(tr, FC_EV_FLOW_START, ts, flow_id_of(tr, f));
 	if (ev != NULL)
-		flow_identity(k, f, c, &ev->u.start);
+		flow_identity(tr, k, f, &ev->u.start);
 	return pos;
 }
 
 static void
-flow_flip(struct fc_flow *f, struct fc_flow_cold *c)
+flow_flip(struct fc_tracker *tr, struct fc_flow *f)
 {
-	uint64_t t;
-	unsigned int i;
-	uint64_t *pairs[] = { f->pkts, f->bytes, f->ip_bytes,
-			      f->payload_bytes };
+	struct fc_flow_ctr t = f->ctr[0];
+	struct fc_flow_ext *x = fc_table_ext(tr->table, f);
 
-	for (i = 0; i < FC_DIM(pairs); i++) {
-		t = pairs[i][0];
-		pairs[i][0] = pairs[i][1];
-		pairs[i][1] = t;
-	}
-	f->seen = (uint8_t)(((f->seen & 1) << 1) | ((f->seen >> 1) & 1));
+	f->ctr[0] = f->ctr[1];
+	f->ctr[1] = t;
 	f->flags ^= FC_FLOW_F_ORIG_REV;
 	/* fc_tcp_update() already swapped the TCP peers and history. */
-	t = c->stream[0];
-	c->stream[0] = c->stream[1];
-	c->stream[1] = (fc_stream_t)t;
+	if (x != NULL) {
+		fc_stream_t st = x->stream[0];
+
+		x->stream[0] = x->stream[1];
+		x->stream[1] = st;
+	}
 }
 
 /* Side of a packet relative to the flow's current originator. */
@@ -791,37 +987,39 @@ packet_side(const struct fc_flow *f, uint8_t dir)
 /* Run the TCP machine on one packet; returns the (possibly flipped) side. */
 static unsigned int
 tcp_packet(struct fc_tracker *tr, struct fc_flow *f,
-	   struct fc_flow_cold *c, const struct fc_pkt_layer *l,
-	   unsigned int side, uint64_t ts)
+	   const struct fc_pkt_layer *l, unsigned int side, uint64_t ts)
 {
 	struct fc_tcp_change chg;
 	struct fc_event *ev;
+	struct fc_history h;
+	struct hist_more hm;
 	unsigned int fl;
 
 	/* Zeek's partial close: an endpoint that opens with FIN or RST. */
 	if ((l->tcp.flags & (FC_TCP_FIN | FC_TCP_RST)) &&
 	    !(f->tcp.pflags[side] & FC_TCP_PF_SENT))
 		f->flags |= FC_FLOW_F_PARTIAL;
-	fl = fc_tcp_update(&f->tcp, &c->hist, side, &l->tcp, l->payload_len,
+	hist_view(tr, f, &h, &hm);
+	fl = fc_tcp_update(&f->tcp, &h, side, &l->tcp, l->payload_len,
 			   l->payload_cap, &chg);
 	if (fl & FC_TCP_CHG_FLIP)
-		flow_flip(f, c);
+		flow_flip(tr, f);
 	/*
 	 * Established is reported once; a packet that completes the handshake
 	 * and moves on (FIN+ACK) also reports established -> its new state.
 	 */
 	if (fl & FC_TCP_CHG_ESTABLISHED) {
-		(void)event_new(tr, FC_EV_ESTABLISHED, ts, c->flow_id);
+		(void)event_new(tr, FC_EV_ESTABLISHED, ts, flow_id_of(tr, f));
 		chg.from = FC_TCP_S_ESTABLISHED;
 	}
 	if ((fl & FC_TCP_CHG_STATE) && chg.to != chg.from) {
-		ev = event_new(tr, FC_EV_STATE_CHANGE, ts, c->flow_id);
+		ev = event_new(tr, FC_EV_STATE_CHANGE, ts, flow_id_of(tr, f));
 		if (ev != NULL) {
 			ev->u.state.from = chg.from;
 			ev->u.state.to = chg.to;
 		}
 	}
-	if (f->tcp.state == FC_TCP_S_ESTABLISHED || f->seen == 3)
+	if (f->tcp.state == FC_TCP_S_ESTABLISHED || fc_flow_seen(f) == 3)
 		f->flags &= (uint8_t)~FC_FLOW_F_EMBRYONIC;
 	if (fl & FC_TCP_CHG_TERMINAL) {
 		f->flags |= FC_FLOW_F_CLOSED;
@@ -834,7 +1032,7 @@ tcp_packet(struct fc_tracker *tr, struct fc_flow *f,
 /* Add to this chunk's coalesced anomaly of (flow, side, kind). */
 static void
 anomaly_add(struct fc_tracker *tr, uint64_t flow_id, unsigned int side,
-	    unsigned int kind, uint64_t count, uint64_t bytes)
+	    unsigned int kind, uint64_t count, uint64_t bytes, uint64_t ts)
 {
 	struct an_acc *a = NULL;
 	unsigned int i;
@@ -858,44 +1056,64 @@ anomaly_add(struct fc_tracker *tr, uint64_t flow_id, unsigned int side,
 	}
 	a->count += count;
 	a->bytes += bytes;
+	a->ts = ts;
 }
 
-/* Emit this chunk's coalesced anomalies (pressure first). */
+static void
+anomaly_event(struct fc_tracker *tr, const struct an_acc *a)
+{
+	struct fc_event *ev = event_new(tr, FC_EV_ANOMALY, a->ts, a->flow_id);
+
+	if (ev == NULL)
+		return;
+	memset(&ev->u.anomaly, 0, sizeof(ev->u.anomaly));
+	ev->u.anomaly.kind = a->kind;
+	ev->u.anomaly.side = a->side;
+	ev->u.anomaly.has_flow = 1;
+	ev->u.anomaly.count = a->count;
+	ev->u.anomaly.bytes = a->bytes;
+	ev->u.anomaly.total = tr->an_total[a->kind];
+	ev->u.anomaly.policy = tr->p.reasm.overflow;
+}
+
+/* Emit this chunk's coalesced anomalies. */
 static void
 anomalies_emit(struct fc_tracker *tr)
 {
 	unsigned int i;
 
-	for (i = 0; i < tr->n_acc; i++) {
-		const struct an_acc *a = &tr->acc[i];
-		struct fc_event *ev = event_new(tr, FC_EV_ANOMALY, tr->now,
-						a->flow_id);
-
-		if (ev == NULL)
-			continue;
-		memset(&ev->u.anomaly, 0, sizeof(ev->u.anomaly));
-		ev->u.anomaly.kind = a->kind;
-		ev->u.anomaly.side = a->side;
-		ev->u.anomaly.has_flow = 1;
-		ev->u.anomaly.count = a->count;
-		ev->u.anomaly.bytes = a->bytes;
-		ev->u.anomaly.total = tr->an_total[a->kind];
-		ev->u.anomaly.policy = tr->p.reasm.overflow;
-	}
+	for (i = 0; i < tr->n_acc; i++)
+		anomaly_event(tr, &tr->acc[i]);
 	tr->n_acc = 0;
 }
 
+static void
+anomalies_emit_flow(struct fc_tracker *tr, uint64_t flow_id)
+{
+	unsigned int i, j = 0;
+
+	for (i = 0; i < tr->n_acc; i++) {
+		if (tr->acc[i].flow_id == flow_id)
+			anomaly_event(tr, &tr->acc[i]);
+		else
+			tr->acc[j++] = tr->acc[i];
+	}
+	tr->n_acc = j;
+}
+
 /*
- * Reassemble the packet's payload (side after any flip). Returns -ENOSPC
- * when the side overflowed under drop_flow: the caller ends the flow.
+ * Reassemble the packet's payload (side after any flip); a segment without
+ * payload on a side that has a stream lets its out-of-order deadline run.
+ * Returns -ENOSPC when the side overflowed under drop_flow (the caller ends
+ * the flow), -EPROTO when the session parser failed.
  */
 static int
 reasm_packet(struct fc_tracker *tr, const struct fc_flow_key *k,
-	     struct fc_flow *f, struct fc_flow_cold *c,
-	     const struct fc_pkt_layer *l, const struct fc_frame *fr,
-	     unsigned int side, uint64_t ts)
+	     struct fc_flow *f, const struct fc_pkt_layer *l,
+	     const struct fc_frame *fr, unsigned int side, uint64_t ts)
 {
 	struct fc_reasm_side_stats before, after;
+	struct fc_flow_ext *x;
 	struct stream_arg a;
 	struct fc_reasm_seg seg;
 	int track = (tr->p.event_mask & FC_EV_BIT(FC_EV_ANOMALY)) != 0;
@@ -903,9 +1121,19 @@ reasm_packet(struct fc_tracker *tr, const struct fc_flow_key *k,
 
 	seg.len = l->payload_len < l->payload_cap ? l->payload_len :
 		l->payload_cap;
-	if (seg.len == 0)
-		return 0;
-	stream_arg_init(&a, tr, k, f, c, side);
+	if (seg.len == 0) {
+		x = fc_table_ext(tr->table, f);
+		if (x == NULL || x->stream[side] == 0 ||
+		    x->stream[side] == FC_REASM_STREAM_UNTRACKED)
+			return 0;
+	} else {
+		x = fc_table_ext_get(tr->table, f);
+		if (x == NULL) {
+			tr->st.reasm_no_ext++;
+			return 0;
+		}
+	}
+	stream_arg_init(&a, tr, k, f, x, side);
 	tr->sess_ts = ts;
 	seg.seq = l->tcp.seq;
 	seg.payload = fr->data + l->payload_off;
@@ -914,20 +1142,20 @@ reasm_packet(struct fc_tracker *tr, const struct fc_flow_key *k,
 			      ((l->tcp.flags & FC_TCP_FIN) ? FC_REASM_SEG_FIN : 0) |
 			      ((l->tcp.flags & FC_TCP_RST) ? FC_REASM_SEG_RST : 0));
 	if (track)
-		fc_reasm_side_stats(tr->reasm, c->stream[side], &before);
-	rc = fc_reasm_segment(tr->reasm, &c->stream[side], &seg,
+		fc_reasm_side_stats(tr->reasm, x->stream[side], &before);
+	rc = fc_reasm_segment(tr->reasm, &x->stream[side], &seg,
 			      (f->tcp.pflags[side] &
 			       (FC_TCP_PF_SYN | FC_TCP_PF_SYNACK)) != 0,
 			      f->tcp.peer[side].isn, &stream_cbs, &a);
 	if (track) {
-		fc_reasm_side_stats(tr->reasm, c->stream[side], &after);
+		fc_reasm_side_stats(tr->reasm, x->stream[side], &after);
 		if (after.ooo_segs > before.ooo_segs)
-			anomaly_add(tr, c->flow_id, side, FC_AN_OUT_OF_ORDER,
-				    after.ooo_segs - before.ooo_segs, 0);
+			anomaly_add(tr, a.flow_id, side, FC_AN_OUT_OF_ORDER,
+				    after.ooo_segs - before.ooo_segs, 0, ts);
 		if (after.dropped_oversize > before.dropped_oversize)
-			anomaly_add(tr, c->flow_id, side, FC_AN_BUFFER_OVERFLOW, 1,
+			anomaly_add(tr, a.flow_id, side, FC_AN_BUFFER_OVERFLOW, 1,
 				    after.dropped_oversize -
-				    before.dropped_oversize);
+				    before.dropped_oversize, ts);
 	}
 	if (a.poisoned)
 		return -EPROTO;
@@ -937,31 +1165,34 @@ reasm_packet(struct fc_tracker *tr, const struct fc_flow_key *k,
 /* A UDP datagram to the session parsers; -EPROTO if the parser failed. */
 static int
 l7_datagram(struct fc_tracker *tr, const struct fc_flow_key *k,
-	    const struct fc_flow *f, struct fc_flow_cold *c,
-	    const struct fc_pkt_layer *l, const struct fc_frame *fr,
-	    unsigned int side, uint64_t ts)
+	    struct fc_flow *f, const struct fc_pkt_layer *l,
+	    const struct fc_frame *fr, unsigned int side, uint64_t ts)
 {
 	unsigned int o = (f->flags & FC_FLOW_F_ORIG_REV) ? 1 : 0;
 	uint32_t len = l->payload_len < l->payload_cap ? l->payload_len :
 		l->payload_cap;
 
-	if (len == 0 || fc_l7_session_done(c->session))
+	if (len == 0 || fc_l7_session_done(f->dg.session))
 		return 0;
-	tr->sess_flow_id = c->flow_id;
+	tr->sess_flow_id = flow_id_of(tr, f);
 	tr->sess_ts = ts;
-	return fc_l7_feed(tr->l7, &c->session, IPPROTO_UDP, k->port[o],
+	return fc_l7_feed(tr->l7, &f->dg.session, IPPROTO_UDP, k->port[o],
 			  k->port[o ^ 1], (uint8_t)side, fr->data + l->payload_off,
 			  len, ts, &tr->l7_sink) == -EPROTO ? -EPROTO : 0;
 }
 
 /* A session parser failed: anomaly with its reason, then the flow ends. */
 static void
-parse_error(struct fc_tracker *tr, int32_t pos, struct fc_flow_cold *c,
-	    unsigned int side, uint64_t ts)
+parse_error(struct fc_tracker *tr, int32_t pos, unsigned int side, uint64_t ts)
 {
-	const char *why = fc_l7_session_error(tr->l7, c->session);
-	struct fc_event *ev = event_new(tr, FC_EV_ANOMALY, ts, c->flow_id);
+	struct fc_flow *f = fc_table_flow(tr->table, pos);
+	fc_l7_session_t *sess = session_of(tr, f, 0);
+	const char *why = sess != NULL ? fc_l7_session_error(tr->l7, *sess) : NULL;
+	uint64_t flow_id = flow_id_of(tr, f);
+	struct fc_event *ev;
 
+	anomalies_emit_flow(tr, flow_id);
+	ev = event_new(tr, FC_EV_ANOMALY, ts, flow_id);
 	tr->an_total[FC_AN_PARSE_ERROR]++;
 	if (ev != NULL) {
 		memset(&ev->u.anomaly, 0, sizeof(ev->u.anomaly));
@@ -979,18 +1210,19 @@ parse_error(struct fc_tracker *tr, int32_t pos, struct fc_flow_cold *c,
 /* flow_update when the packet crossed an interval boundary of the flow's life. */
 static void
 interim_record(struct fc_tracker *tr, const struct fc_flow_key *k,
-	       const struct fc_flow *f, const struct fc_flow_cold *c,
-	       uint64_t prev_last, uint64_t ts)
+	       struct fc_flow *f, uint64_t prev_last_us, uint64_t now_us,
+	       uint64_t ts)
 {
-	uint64_t iv = (uint64_t)tr->p.flow_update_interval * FC_NS_PER_SEC;
+	uint64_t iv = (uint64_t)tr->p.flow_update_interval * 1000000ull;
+	uint64_t first = fc_flow_first_us(f);
 	struct fc_event *ev;
 
-	if ((ts - f->first_ts) / iv == (prev_last - f->first_ts) / iv)
+	if ((now_us - first) / iv == (prev_last_us - first) / iv)
 		return;
-	ev = event_new(tr, FC_EV_FLOW_UPDATE, ts, c->flow_id);
+	ev = event_new(tr, FC_EV_FLOW_UPDATE, ts, flow_id_of(tr, f));
 	if (ev == NULL)
 		return;
-	flow_record(k, f, c, FC_END_IDLE, &ev->u.update);
+	flow_record(tr, k, f, FC_END_IDLE, &ev->u.update);
 	tr->st.flow_updates++;
 }
 
@@ -1003,13 +1235,10 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 	const struct fc_pkt_layer *l = m->n_layers > 0 ?
 		&m->layer[tr->layer_of[u]] : NULL;
 	const struct fc_flow_key *k = &tr->keys[u];
-	uint64_t ts = fr->ts;
-	uint64_t prev_last;
+	uint64_t ts = fr->ts, now_us, prev_last;
 	int32_t pos = tr->pos[u];
 	struct fc_flow *f;
-	struct fc_flow_cold *c;
-	unsigned int side;
-	uint16_t old_timeout;
+	unsigned int side, old_tmo, old_class;
 
 	tr->st.layers++;
 	/* Re-check what this burst may have changed since the bulk lookup. */
@@ -1019,8 +1248,8 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 	if (pos >= 0) {
 		f = fc_table_flow(tr->table, pos);
 		/* A flow idle past its timeout ends before this packet. */
-		if (fc_flow_expiry_s(f) <= ts / FC_NS_PER_SEC) {
-			flow_end(tr, pos, FC_END_IDLE, ts);
+		if (fc_table_expiry_s(tr->table, f) <= ts / FC_NS_PER_SEC) {
+			flow_end(tr, pos, FC_END_IDLE, idle_time(tr, f, ts));
 			pos = FC_TABLE_MISS;
 		} else if ((f->flags & FC_FLOW_F_TCP) && l != NULL &&
 			   l->has_l4 &&
@@ -1033,7 +1262,7 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 		}
 	}
 	if (pos < 0) {
-		pos = flow_create(tr, k, tr->hash[u], m, l, tr->dir[u], ts,
+			pos = flow_create(tr, k, tr->hash[u], m, l, tr->dir[u], ts,
 				  *parent);
 		if (pos < 0) {
 			tr->st.table_full++;
@@ -1041,59 +1270,63 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 		}
 	}
 	f = fc_table_flow(tr->table, pos);
-	c = fc_table_cold(tr->table, pos);
-	*parent = c->flow_id;
-	if (unlikely(f->xflags & FC_FLOW_X_DEAD)) {
-		/* Ended already (buffer_overflow): absorb until idle. */
-		f->last_ts = ts;
+	*parent = flow_id_of(tr, f);
+	now_us = rec_us(ts);
+	if (unlikely(f->flags & FC_FLOW_F_DEAD)) {
+		/* Ended already (buffer_overflow, parse_error): absorb until idle. */
+		fc_flow_set_last_us(f, now_us);
 		tr->st.frames_dead_flow++;
 		return;
 	}
 	side = packet_side(f, tr->dir[u]);
-	old_timeout = f->timeout_s;
-	prev_last = f->last_ts;
+	old_tmo = fc_flow_tmo(f);
+	old_class = f->flags & (FC_FLOW_F_CLOSED | FC_FLOW_F_EMBRYONIC);
+	prev_last = fc_flow_last_us(f);
 
-	if ((f->flags & FC_FLOW_F_TCP) && l != NULL && l->has_l4)
-		side = tcp_packet(tr, f, c, l, side, ts);
-	else if (k->proto == IPPROTO_UDP && l != NULL && l->payload_len > 0)
-		fc_history_once(&c->hist, side, FC_HIST_DATA);
+	if ((f->flags & FC_FLOW_F_TCP) && l != NULL && l->has_l4) {
+		side = tcp_packet(tr, f, l, side, ts);
+	} else if ((f->flags & FC_FLOW_F_UDP) && l != NULL && l->payload_len > 0) {
+		struct fc_history h;
+		struct hist_more hm;
 
-	f->last_ts = ts;
-	f->pkts[side]++;
-	f->bytes[side] += m->wire_len;
-	if (l != NULL) {
-		f->ip_bytes[side] += l->ip_len;
-		f->payload_bytes[side] += l->payload_len;
+		hist_view(tr, f, &h, &hm);
+		fc_history_once(&h, side, FC_HIST_DATA);
 	}
-	f->seen |= (uint8_t)(1u << side);
-	if (!(f->flags & FC_FLOW_F_TCP) && f->seen == 3)
+
+	fc_flow_set_last_us(f, now_us);
+	fc_flow_count(f, side, m->wire_len, l != NULL ? l->ip_len : 0,
+		      l != NULL ? l->payload_len : 0);
+	if (!(f->flags & FC_FLOW_F_TCP) && fc_flow_seen(f) == 3)
 		f->flags &= (uint8_t)~FC_FLOW_F_EMBRYONIC;
 
 	if (tr->p.event_mask & FC_EV_BIT(FC_EV_PACKET)) {
 		struct fc_event *ev = event_new(tr, FC_EV_PACKET, ts,
-						c->flow_id);
+						flow_id_of(tr, f));
 
 		if (ev != NULL) {
 			ev->u.packet.len = m->wire_len;
 			ev->u.packet.side = (uint8_t)side;
 		}
 	}
-	if (tr->p.flow_update_interval != 0 && f->pkts[0] + f->pkts[1] > 1)
-		interim_record(tr, k, f, c, prev_last, ts);
-	f->timeout_s = timeout_for(tr, k, f);
-	if (f->timeout_s < old_timeout)
+	if (tr->p.flow_update_interval != 0 &&
+	    fc_flow_ctr(f, 0, FC_CTR_PKTS) + fc_flow_ctr(f, 1, FC_CTR_PKTS) > 1)
+		interim_record(tr, k, f, prev_last, now_us, ts);
+	fc_flow_set_tmo(f, timeout_for(tr, f));
+	/* A new timeout or eviction class: file the flow where it now belongs. */
+	if (fc_flow_tmo(f) != old_tmo ||
+	    (f->flags & (FC_FLOW_F_CLOSED | FC_FLOW_F_EMBRYONIC)) != old_class)
 		fc_table_arm(tr->table, pos);
 	if (tr->reasm != NULL && (f->flags & FC_FLOW_F_TCP) && l != NULL &&
 	    l->has_l4) {
-		int rc = reasm_packet(tr, k, f, c, l, fr, side, ts);
+		int rc = reasm_packet(tr, k, f, l, fr, side, ts);
 
 		if (rc == -ENOSPC)
 			flow_kill(tr, pos, FC_END_BUFFER_OVERFLOW, ts);
 		else if (rc == -EPROTO)
-			parse_error(tr, pos, c, side, ts);
+			parse_error(tr, pos, side, ts);
 	} else if (tr->l7 != NULL && k->proto == IPPROTO_UDP && l != NULL &&
-		   l->has_l4 && l7_datagram(tr, k, f, c, l, fr, side, ts) == -EPROTO) {
-		parse_error(tr, pos, c, side, ts);
+		   l->has_l4 && l7_datagram(tr, k, f, l, fr, side, ts) == -EPROTO) {
+		parse_error(tr, pos, side, ts);
 	}
 }
 
@@ -1144,7 +1377,8 @@ burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 			if (fc_key_make(&tr->p.key, m, j, &tr->keys[nu],
 					&tr->dir[nu]) != 0)
 				continue;
-			tr->hash[nu] = fc_key_hash(&tr->keys[nu]);
+			tr->hash[nu] = fc_key_hash_seeded(&tr->keys[nu],
+							  tr->p.hash_seed);
 			tr->key_ptr[nu] = &tr->keys[nu];
 			tr->frame_of[nu] = (uint8_t)i;
 			tr->layer_of[nu] = (uint8_t)j;
@@ -1205,7 +1439,9 @@ fc_tracker_expire(struct fc_tracker *tr, uint64_t now_ns)
 			    room);
 	for (i = 0; i < n; i++) {
 		tr->reserve = n - i + 1;
-		flow_end(tr, expired[i], FC_END_IDLE, tr->now);
+		flow_end(tr, expired[i], FC_END_IDLE,
+			 idle_time(tr, fc_table_flow(tr->table, expired[i]),
+				   tr->now));
 	}
 	return n;
 }
@@ -1221,11 +1457,13 @@ fc_tracker_end_all(struct fc_tracker *tr, uint64_t now_ns)
 	tr->reserve = 2;
 	while (tr->n_ev < tr->cap_ev &&
 	       (pos = fc_table_iterate(tr->table, &iter)) != FC_TABLE_MISS) {
-		/* Already idle past its timeout: it ends idle, as the wheel would have ended it. */
-		unsigned int reason = fc_flow_expiry_s(fc_table_flow(tr->table, pos)) <=
-			tr->now / FC_NS_PER_SEC ? FC_END_IDLE : FC_END_SHUTDOWN;
+		const struct fc_flow *f = fc_table_flow(tr->table, pos);
 
-		flow_end(tr, pos, reason, tr->now);
+		/* Already idle past its timeout: it ends idle, as the wheel would have ended it. */
+		if (fc_table_expiry_s(tr->table, f) <= tr->now / FC_NS_PER_SEC)
+			flow_end(tr, pos, FC_END_IDLE, idle_time(tr, f, tr->now));
+		else
+			flow_end(tr, pos, FC_END_SHUTDOWN, tr->now);
 	}
 	return fc_table_count(tr->table);
 }
@@ -1241,10 +1479,11 @@ fc_tracker_top_flows(struct fc_tracker *tr, unsigned int n,
 	while (n > 0 && (pos = fc_table_iterate(tr->table, &iter)) != FC_TABLE_MISS) {
 		const struct fc_flow *f = fc_table_flow(tr->table, pos);
 		const struct fc_flow_key *k = fc_table_key(tr->table, pos);
-		uint64_t total = f->bytes[0] + f->bytes[1];
+		uint64_t total = fc_flow_ctr(f, 0, FC_CTR_BYTES) +
+			fc_flow_ctr(f, 1, FC_CTR_BYTES);
 		unsigned int i;
 
-		if (k == NULL || (f->xflags & FC_FLOW_X_DEAD))
+		if (k == NULL || (f->flags & FC_FLOW_F_DEAD))
 			continue;
 		if (have == n &&
 		    total <= out[n - 1].bytes[0] + out[n - 1].bytes[1])
@@ -1255,14 +1494,14 @@ fc_tracker_top_flows(struct fc_tracker *tr, unsigned int n,
 			out[i] = out[i - 1];
 			i--;
 		}
-		flow_identity(k, f, fc_table_cold(tr->table, pos), &out[i].id);
-		out[i].flow_id = fc_table_cold(tr->table, pos)->flow_id;
-		out[i].first_ts = f->first_ts;
-		out[i].last_ts = f->last_ts;
-		out[i].pkts[0] = f->pkts[0];
-		out[i].pkts[1] = f->pkts[1];
-		out[i].bytes[0] = f->bytes[0];
-		out[i].bytes[1] = f->bytes[1];
+		flow_identity(tr, k, f, &out[i].id);
+		out[i].flow_id = flow_id_of(tr, f);
+		out[i].first_ts = rec_ns(tr, fc_flow_first_us(f));
+		out[i].last_ts = rec_ns(tr, fc_flow_last_us(f));
+		out[i].pkts[0] = fc_flow_ctr(f, 0, FC_CTR_PKTS);
+		out[i].pkts[1] = fc_flow_ctr(f, 1, FC_CTR_PKTS);
+		out[i].bytes[0] = fc_flow_ctr(f, 0, FC_CTR_BYTES);
+		out[i].bytes[1] = fc_flow_ctr(f, 1, FC_CTR_BYTES);
 	}
 	return have;
 }

@@ -46,6 +46,7 @@
 #include "fc_key.h"
 #include "fc_pkt.h"
 #include "fc_reasm.h"
+#include "fc_table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,8 +58,11 @@ struct fc_tracker;
 /** Most frames fc_tracker_burst() looks up in one go. */
 #define FC_TRACKER_BURST 32
 
-/** Most per-port timeout overrides. */
-#define FC_TRACKER_MAX_PORT_TIMEOUTS 16
+/**
+ * Most per-port timeout overrides. Together with the seven state timeouts
+ * they may name at most FC_TABLE_TIMEOUTS (16) distinct values.
+ */
+#define FC_TRACKER_MAX_PORT_TIMEOUTS 15
 
 /** A timeout for one transport port (either side of the flow). */
 struct fc_port_timeout {
@@ -84,7 +88,9 @@ struct fc_tracker_stream_cb {
 /** Tracker parameters. Zero fields take the documented defaults. */
 struct fc_tracker_params {
 	const char *name;          /**< unique name of the lcore's objects */
-	uint32_t max_flows;        /**< table capacity (default 1M) */
+	uint32_t max_flows;        /**< table capacity (default 1000000) */
+	uint32_t ext_entries;      /**< flow extensions (default max_flows / 8 + 1024, + reasm.max_streams with reassembly) */
+	uint32_t hash_seed;        /**< key hash seed (default 0; a random one resists crafted collisions) */
 	int socket_id;             /**< NUMA socket */
 	uint8_t lcore_index;       /**< stored in the top 8 bits of every flow_id */
 	struct fc_pkt_params pkt;  /**< decode / decap policy */
@@ -130,7 +136,9 @@ struct fc_frame {
 	X(events,          "events produced") \
 	X(events_masked,   "events suppressed by the event mask") \
 	X(frames_dead_flow, "frames of flows already ended by buffer_overflow, absorbed until idle") \
-	X(flow_updates,    "flow_update events produced")
+	X(flow_updates,    "flow_update events produced") \
+	X(ident_lost,      "tunnelled or QinQ flows created without their tunnel/inner VLAN identity: no flow extension left") \
+	X(reasm_no_ext,    "TCP payload segments not reassembled: no flow extension left")
 
 /** Tracker statistics. flows_created == flows_ended + fc_tracker_active(). */
 struct fc_tracker_stats {
@@ -183,6 +191,16 @@ const struct fc_tracker_stats *fc_tracker_stats(const struct fc_tracker *tr);
 
 /** Flows currently open. */
 uint32_t fc_tracker_active(const struct fc_tracker *tr);
+
+/**
+ * Bytes of DPDK heap the flow table of a tracker created with these
+ * parameters will hold (records, extensions, rte_hash), defaults applied
+ * as fc_tracker_create() applies them. For sizing the heap beforehand.
+ */
+uint64_t fc_tracker_table_memory_need(const struct fc_tracker_params *p);
+
+/** Flow table counters (extension pool use, rte_hash placement failures). */
+const struct fc_table_stats *fc_tracker_table_stats(const struct fc_tracker *tr);
 
 /** Latest packet time seen (ns), clamped monotonic. */
 uint64_t fc_tracker_now(const struct fc_tracker *tr);

@@ -214,7 +214,7 @@ bench_table(struct run *r, char *name)
 				if (p < 0)
 					p = fc_table_add(t, kp[j], hb[j]);
 				if (p >= 0)
-					fc_table_flow(t, p)->pkts[0]++;
+					fc_table_flow(t, p)->ctr[0].lo[FC_CTR_PKTS]++;
 			}
 			if (round > 0)
 				done += n;

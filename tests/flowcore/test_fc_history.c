@@ -29,9 +29,10 @@ test_history_init_empty(void **state)
 	fc_history_init(&h);
 	assert_string_equal(fc_history_zeek(&h), "");
 	assert_string_equal(fc_history_fs(&h), "");
-	assert_int_equal(h.flags, 0);
-	assert_int_equal(h.seen[0] | h.seen[1], 0);
-	assert_int_equal(sizeof(struct fc_history), 64);
+	assert_int_equal(fc_history_flags(&h), 0);
+	assert_int_equal(fc_history_seen(&h, 0) | fc_history_seen(&h, 1), 0);
+	assert_int_equal(sizeof(struct fc_history_core), 16);
+	assert_int_equal(sizeof(struct fc_history_ext), 32);
 }
 
 /* A A a D d d I Q q: a/d/i/q at most once per direction. */
@@ -109,7 +110,7 @@ test_history_log_counts(void **state)
 	}
 	assert_int_equal(letters, 5);
 	assert_string_equal(fc_history_zeek(&h), "ttttt");
-	assert_int_equal(h.cnt[RESP][2], UINT16_MAX);
+	assert_int_equal(h.x->cnt[RESP][2], UINT16_MAX);
 	/* Per endpoint and per letter. */
 	assert_int_equal(fc_history_count(&h, ORIG, FC_HIST_RXMIT), 1);
 	assert_int_equal(fc_history_count(&h, ORIG, FC_HIST_GAP), 1);
@@ -133,13 +134,13 @@ test_history_flip(void **state)
 	fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0);
 	fc_history_fs_packet(&h, RESP, FC_TCP_SYN | FC_TCP_ACK, 0);
 	fc_history_count(&h, ORIG, FC_HIST_RXMIT);
-	h.rst_seq[0] = 7;
+	h.x->rst_seq[0] = 7;
 	fc_history_flip(&h);
 	assert_string_equal(fc_history_zeek(&h), "ShT^");
 	assert_string_equal(fc_history_fs(&h), "sS");
-	assert_int_equal(h.cnt[RESP][2], 1);
-	assert_int_equal(h.cnt[ORIG][2], 0);
-	assert_int_equal(h.rst_seq[1], 7);
+	assert_int_equal(h.x->cnt[RESP][2], 1);
+	assert_int_equal(h.x->cnt[ORIG][2], 0);
+	assert_int_equal(h.x->rst_seq[1], 7);
 	/* Once-bits stay with the role, as in Zeek. */
 	assert_int_equal(fc_history_seq(&h, ORIG, FC_HIST_SYN, 0), 0);
 	assert_int_equal(fc_history_seq(&h, RESP, FC_HIST_SYN, 0), 0);
@@ -170,7 +171,7 @@ test_history_flip_retro(void **state)
 	assert_int_equal(strlen(fc_history_zeek(&h)), FC_HISTORY_ZEEK_LEN);
 	assert_int_equal(fc_history_zeek(&h)[0], '^');
 	assert_int_equal(fc_history_zeek(&h)[1], 'd');
-	assert_true(h.flags & FC_HISTORY_F_TRUNC);
+	assert_true(fc_history_flags(&h) & FC_HISTORY_F_TRUNC);
 }
 
 /* SYN, SYN-ACK, data each way, FIN each way: "SsDdFf" (flowscope's test). */
@@ -211,13 +212,13 @@ test_history_fs_truncation(void **state)
 		fc_history_fs_packet(&h, i & 1, FC_TCP_ACK, 100);
 	assert_string_equal(fc_history_fs(&h), "DdDdDdDdDdDdDdDd");
 	assert_int_equal(strlen(fc_history_fs(&h)), FC_HISTORY_FS_LEN);
-	assert_true(h.flags & FC_HISTORY_F_FS_TRUNC);
-	assert_false(h.flags & FC_HISTORY_F_TRUNC);
+	assert_true(fc_history_flags(&h) & FC_HISTORY_F_FS_TRUNC);
+	assert_false(fc_history_flags(&h) & FC_HISTORY_F_TRUNC);
 	/* The Zeek string is untouched. */
 	assert_string_equal(fc_history_zeek(&h), "");
 }
 
-/* More than 23 Zeek letters: the string stays 23 long and NUL-terminated. */
+/* More Zeek letters than fit: the string stays at the cap, NUL-terminated. */
 static void
 test_history_zeek_truncation(void **state)
 {
@@ -229,12 +230,94 @@ test_history_zeek_truncation(void **state)
 	for (i = 0; i < 40; i++)
 		fc_history_add(&h, i & 1, FC_HIST_FLIP);
 	assert_int_equal(strlen(fc_history_zeek(&h)), FC_HISTORY_ZEEK_LEN);
-	assert_true(h.flags & FC_HISTORY_F_TRUNC);
-	assert_int_equal(h.zeek[FC_HISTORY_ZEEK_LEN], '\0');
+	assert_true(fc_history_flags(&h) & FC_HISTORY_F_TRUNC);
+	assert_int_equal(fc_history_zeek(&h)[FC_HISTORY_ZEEK_LEN], '\0');
 	/* Out-of-range letters are ignored. */
 	fc_history_add(&h, 0, FC_HIST_MAX);
 	assert_int_equal(fc_history_once(&h, 0, FC_HIST_MAX), 0);
 	assert_int_equal(fc_history_count(&h, 0, FC_HIST_MAX), 0);
+}
+
+/* The extension a flow record lends its history on demand. */
+struct lend {
+	struct fc_history_ext x;
+	unsigned int calls;
+	int refuse;
+};
+
+static struct fc_history_ext *
+lend_ext(void *arg)
+{
+	struct lend *l = arg;
+
+	l->calls++;
+	return l->refuse ? NULL : &l->x;
+}
+
+/*
+ * A record-backed view: ten letters fit in the core words; the eleventh,
+ * a counted letter and a RST sequence get the extension, once; without an
+ * extension to be had the history says it is truncated but keeps the
+ * core letters.
+ */
+static void
+test_history_core_and_extension(void **state)
+{
+	struct fc_history_core core;
+	struct fc_history h;
+	struct lend l;
+	unsigned int i;
+
+	(void)state;
+	memset(&core, 0, sizeof(core));
+	memset(&l, 0, sizeof(l));
+	fc_history_attach(&h, &core, NULL, lend_ext, &l);
+	fc_history_seq(&h, ORIG, FC_HIST_SYN, 0);
+	fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0);
+	fc_history_once(&h, ORIG, FC_HIST_ACK);
+	fc_history_once(&h, ORIG, FC_HIST_DATA);
+	fc_history_once(&h, RESP, FC_HIST_DATA);
+	for (i = 0; i < 16; i++)
+		fc_history_fs_packet(&h, i & 1, FC_TCP_ACK, 1);
+	assert_string_equal(fc_history_zeek(&h), "ShADd");
+	assert_int_equal(l.calls, 0);
+	/* The words alone tell the whole story: a fresh view reads the same. */
+	fc_history_attach(&h, &core, NULL, lend_ext, &l);
+	assert_string_equal(fc_history_zeek(&h), "ShADd");
+	assert_string_equal(fc_history_fs(&h), "DdDdDdDdDdDdDdDd");
+	for (i = 0; i < 5; i++)
+		fc_history_add(&h, ORIG, FC_HIST_FLIP);
+	assert_int_equal(fc_history_zeek_len(&h), FC_HISTORY_ZEEK_CORE);
+	assert_int_equal(l.calls, 0);
+	fc_history_add(&h, RESP, FC_HIST_FIN);
+	assert_int_equal(l.calls, 1);
+	assert_string_equal(fc_history_zeek(&h), "ShADd^^^^^f");
+	assert_int_equal(fc_history_count(&h, RESP, FC_HIST_RXMIT), 1);
+	assert_int_equal(l.x.cnt[RESP][2], 1);
+	assert_int_equal(fc_history_rst(&h, ORIG, 9), 1);
+	assert_int_equal(fc_history_rst(&h, ORIG, 9), 0);
+	assert_int_equal(fc_history_rst(&h, ORIG, 10), 1);
+	assert_string_equal(fc_history_zeek(&h), "ShADd^^^^^ftRR");
+	assert_int_equal(l.calls, 1);
+	assert_int_equal(fc_history_flags(&h), 0);
+
+	/* No extension to be had: what needs one is flagged, the rest goes on. */
+	memset(&core, 0, sizeof(core));
+	memset(&l, 0, sizeof(l));
+	l.refuse = 1;
+	fc_history_attach(&h, &core, NULL, lend_ext, &l);
+	fc_history_seq(&h, ORIG, FC_HIST_SYN, 0);
+	assert_int_equal(fc_history_count(&h, ORIG, FC_HIST_RXMIT), 0);
+	assert_int_equal(fc_history_flags(&h), FC_HISTORY_F_LOST);
+	assert_int_equal(fc_history_rst(&h, ORIG, 3), 1);
+	assert_int_equal(fc_history_rst(&h, ORIG, 4), 0);
+	fc_history_once(&h, RESP, FC_HIST_ACK);
+	assert_string_equal(fc_history_zeek(&h), "SRa");
+	for (i = 0; i < 20; i++)
+		fc_history_add(&h, ORIG, FC_HIST_FLIP);
+	assert_int_equal(fc_history_zeek_len(&h), FC_HISTORY_ZEEK_CORE);
+	assert_int_equal(fc_history_flags(&h),
+			 FC_HISTORY_F_LOST | FC_HISTORY_F_TRUNC);
 }
 
 /* The X-macro table: Zeek's alphabet, distinct letters, descriptions. */
@@ -288,6 +371,7 @@ main(void)
 		cmocka_unit_test(test_history_fs_alphabet),
 		cmocka_unit_test(test_history_fs_truncation),
 		cmocka_unit_test(test_history_zeek_truncation),
+		cmocka_unit_test(test_history_core_and_extension),
 		cmocka_unit_test(test_history_letter_table),
 		cmocka_unit_test(test_history_udp),
 	};

@@ -218,7 +218,8 @@ test_tracker_synack_first_orig_is_receiver(void **state)
 static void
 test_tracker_syn_flood_keeps_established(void **state)
 {
-	struct fc_tracker *tr = mk("tr_flood", 64);
+	/* 60, not 64: at a power of two rte_hash's buckets fill completely. */
+	struct fc_tracker *tr = mk("tr_flood", 60);
 	struct frame fr[32];
 	struct counts c;
 	unsigned int i, round;
@@ -241,14 +242,14 @@ test_tracker_syn_flood_keeps_established(void **state)
 		}
 		feed(tr, fr, 32, T0 + (round + 1) * SEC, &c);
 		assert_counters_add_up(tr);
-		assert_true(fc_tracker_active(tr) <= 64);
+		assert_true(fc_tracker_active(tr) <= 60);
 	}
 	/* the established flow is still there: its next packet is no new flow */
 	tcp_frame(&fr[0], "10.9.9.9", 50000, "10.0.0.2", 443, FCTEST_TCP_ACK, 2, 10, 0);
 	memset(&c.type, 0, sizeof(c.type));
 	feed(tr, fr, 1, T0 + 20 * SEC, &c);
 	assert_int_equal(c.type[FC_EV_FLOW_START], 0);
-	assert_true(fc_tracker_stats(tr)->flows_evicted >= 320 - 64);
+	assert_true(fc_tracker_stats(tr)->flows_evicted >= 320 - 60);
 	assert_int_equal(fc_tracker_stats(tr)->table_full, 0);
 	assert_true(c.end_reason[FC_END_EVICTED] > 0);
 	fc_tracker_free(tr);
