@@ -23,6 +23,7 @@
 #include <rte_ring.h>
 
 #include "app.h"
+#include "thp_heap.h"
 #include "pcap_reader.h"
 #include "stream_dump.h"
 
@@ -242,6 +243,24 @@ assign_lcores(struct app_ctx *ctx)
 	return 0;
 }
 
+/*
+ * Without hugepages, the flow tables go to a heap on transparent huge
+ * pages (thp_heap.h): sized for every worker's table, backed as used.
+ */
+static void
+flow_heap_open(struct app_ctx *ctx)
+{
+	struct fc_tracker_params tp = ctx->opt.tracker;
+	unsigned int workers = ctx->opt.lcores.rx ? ctx->opt.lcores.rx : 1;
+	const char *why = NULL;
+
+	tp.reasm_enabled = ctx->opt.reasm_enabled || ctx->opt.dump.streams_dir[0] != '\0';
+	tp.reasm = ctx->opt.reasm;
+	if (app_thp_heap_create(fc_tracker_table_memory_need(&tp) * workers +
+				(16u << 20), &why) > 0)
+		ctx->opt.tracker.table_heap = APP_THP_HEAP_NAME;
+}
+
 static int
 app_run(struct app_ctx *ctx)
 {
@@ -414,7 +433,9 @@ main(int argc, char **argv)
 		ret = APP_EXIT_USAGE;
 		goto out;
 	}
+	flow_heap_open(&ctx);
 	ret = app_run(&ctx);
+	app_thp_heap_destroy();
 out:
 	if (app_sinks_close(&ctx.sinks) != 0 && ret == APP_EXIT_OK)
 		ret = APP_EXIT_ERROR;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fc_tcp.h"
+#include "fc_tcp_priv.h"
 
 /* Zeek's TOO_LARGE_SEQ_DELTA: larger SYN/RST sequence jumps are not trusted. */
 #define SEQ_JUMP_MAX 1048576
@@ -475,10 +476,79 @@ fs_step(struct fc_tcp_conn *c, unsigned int s, uint8_t fl, uint32_t len)
  * reassembler's last delivered sequence: it never exceeds seq_hi except
  * through acknowledgements, so the byte count (max of the two) is Zeek's.
  */
+/*
+ * The steady state of a connection, decided without the full machine: a
+ * packet with ACK and without SYN/FIN/RST, non-zero window, both endpoints
+ * established or partial (Zeek), flowscope state established, no FIN or
+ * hole on either side, E's once-letter for this packet already recorded,
+ * the acknowledgement within what P delivered (no gap), and payload (if
+ * any) in order and fully captured. Every step of fc_tcp_update() then
+ * reduces to moving E's highest sequence and delivered edge, and the
+ * flowscope letter; anything else returns 0 for the full machine. The
+ * unit tests replay every packet through both and compare.
+ */
+static inline int
+fast_path(struct fc_tcp_conn *c, struct fc_history *h, unsigned int s,
+	  const struct fc_pkt_tcp *t, uint32_t len, uint32_t cap,
+	  struct fc_tcp_change *chg)
+{
+	const unsigned int o = s ^ 1;
+	struct fc_tcp_peer *e = &c->peer[s], *p = &c->peer[o];
+	const unsigned int es = ep_state(c, s), os = ep_state(c, o);
+	uint32_t end;
+
+	if ((t->flags & (FC_TCP_SYN | FC_TCP_FIN | FC_TCP_RST | FC_TCP_ACK)) !=
+	    FC_TCP_ACK || t->win == 0 || c->state != FC_TCP_S_ESTABLISHED ||
+	    (es != FC_TCP_EP_ESTABLISHED && es != FC_TCP_EP_PARTIAL) ||
+	    (os != FC_TCP_EP_ESTABLISHED && os != FC_TCP_EP_PARTIAL) ||
+	    ((c->pflags[0] | c->pflags[1]) & (FC_TCP_PF_FIN | FC_TCP_PF_HOLE)) ||
+	    !(c->pflags[s] & FC_TCP_PF_SENT) ||
+	    (len > 0 && !(c->pflags[s] & FC_TCP_PF_DATA)))
+		return 0;
+	if (h != NULL && !(fc_history_seen(h, s) &
+			   (1u << (len > 0 ? 2 : 1)))) /* slots of D and A */
+		return 0;
+	if (FC_SEQ_LT(t->ack, p->isn) || FC_SEQ_GT(t->ack, p->ack_hi))
+		return 0;
+	end = t->seq + len;
+	if (len > 0) {
+		if (cap < len || FC_SEQ_LT(t->seq, e->isn) ||
+		    !FC_SEQ_GT(end, e->seq_hi) ||
+		    !FC_SEQ_LEQ(t->seq, e->ack_hi) || !FC_SEQ_GT(end, e->ack_hi))
+			return 0;
+		e->ack_hi = end;
+		if (h != NULL)
+			fc_history_fs_packet(h, s, t->flags, len);
+	}
+	if (FC_SEQ_GT(end, e->seq_hi))
+		e->seq_hi = end;
+	chg->from = c->state;
+	chg->to = c->state;
+	chg->missed = 0;
+	chg->side = (uint8_t)s;
+	chg->flags = 0;
+	return 1;
+}
+
 unsigned int
 fc_tcp_update(struct fc_tcp_conn *c, struct fc_history *h, unsigned int side,
 	      const struct fc_pkt_tcp *t, uint32_t payload_len,
 	      uint32_t payload_cap, struct fc_tcp_change *chg)
+{
+	struct fc_tcp_change dummy;
+
+	if (chg == NULL)
+		chg = &dummy;
+	if (fast_path(c, h, side & 1, t, payload_len, payload_cap, chg))
+		return 0;
+	return fc__tcp_update_full(c, h, side, t, payload_len, payload_cap, chg);
+}
+
+unsigned int
+fc__tcp_update_full(struct fc_tcp_conn *c, struct fc_history *h,
+		    unsigned int side, const struct fc_pkt_tcp *t,
+		    uint32_t payload_len, uint32_t payload_cap,
+		    struct fc_tcp_change *chg)
 {
 	const uint8_t fl = t->flags;
 	const int syn = !!(fl & FC_TCP_SYN), fin = !!(fl & FC_TCP_FIN);

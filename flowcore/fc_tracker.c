@@ -293,6 +293,15 @@ fc_tracker_create(const struct fc_tracker_params *params)
 	tp.entries = tr->p.max_flows;
 	tp.ext_entries = tr->p.ext_entries;
 	tp.socket_id = tr->p.socket_id;
+	if (tr->p.table_heap != NULL) {
+		tp.socket_id = rte_malloc_heap_get_socket(tr->p.table_heap);
+		if (tp.socket_id < 0) {
+			rte_free(tr->ev);
+			rte_free(tr);
+			rte_errno = ENOENT;
+			return NULL;
+		}
+	}
 	tp.hash_seed = tr->p.hash_seed;
 	if (timeouts_init(tr, tp.timeouts) != 0) {
 		rte_free(tr->ev);

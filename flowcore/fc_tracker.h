@@ -92,6 +92,7 @@ struct fc_tracker_params {
 	uint32_t ext_entries;      /**< flow extensions (default max_flows / 8 + 1024, + reasm.max_streams with reassembly) */
 	uint32_t hash_seed;        /**< key hash seed (default 0; a random one resists crafted collisions) */
 	int socket_id;             /**< NUMA socket */
+	const char *table_heap;    /**< DPDK malloc heap of the flow table (e.g. an external one on huge pages); NULL = socket_id */
 	uint8_t lcore_index;       /**< stored in the top 8 bits of every flow_id */
 	struct fc_pkt_params pkt;  /**< decode / decap policy */
 	struct fc_key_params key;  /**< key mode */

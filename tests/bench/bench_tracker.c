@@ -7,23 +7,26 @@
  *
  * For each flow count it builds one 64-byte frame per flow in memory
  * (IPv4, TCP with 6 payload bytes or UDP, distinct 5-tuples), then plays
- * them in rounds (TCP sequence numbers advance each round, so each flow is
- * an in-order stream),
- * each round visiting every flow once in a fresh random order: the worst
- * case for caches, every lookup a miss at large counts. Two figures:
+ * them in rounds, each round visiting every flow once in a fresh random
+ * order: the worst case for caches, every lookup a miss at large counts.
+ * The tracker's flows are conversations: three untimed rounds open them
+ * (SYN, SYN-ACK, ACK), then client and server take turns sending in-order
+ * payload that acknowledges the other side. Two figures:
  *
- *   table    key + hash of each frame precomputed; fc_table_lookup_bulk in
+ *   table    key + hash of each frame precomputed (copied into a burst
+ *            array, prefetched one burst ahead); fc_table_lookup_bulk in
  *            bursts of 32, fc_table_add on a miss, then one counter update
- *            in the hot record (the table's own cost);
+ *            in the record (the table's own cost);
  *   tracker  each frame is first copied into a 64-slot ring, as a PMD
  *            writes received frames into mbufs (so headers are in cache,
- *            as on a real RX path; the copy is timed too), then
+ *            as on a real RX path; the copy is timed too, its source is
+ *            prefetched one burst ahead), then
  *            fc_tracker_burst on the frames: decode, key, hash, bulk
  *            lookup, TCP state and history, counters, events (flow_start
  *            only in the warm-up round; then none).
  *
- * Warm-up (one round) creates the flows and is not timed. Figures are
- * Mpps per core and ns per packet, printed with the CPU model.
+ * Warm-up rounds create the flows and are not timed. Figures are Mpps per
+ * core and ns per packet, printed with the CPU model.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -37,9 +40,12 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
+#include <rte_prefetch.h>
 
 #include <fc_table.h>
 #include <fc_tracker.h>
+
+#include "thp_heap.h"
 
 #define FRAME_LEN 64
 #define BURST 32
@@ -153,6 +159,83 @@ make_frame(uint8_t *f, uint32_t i, int tcp)
 	}
 }
 
+/* 1: flow tables on the transparent-huge-page heap (as flowscope does without hugepages). */
+static int use_thp;
+
+static int
+table_socket(void)
+{
+	return use_thp ? rte_malloc_heap_get_socket(APP_THP_HEAP_NAME) :
+		(int)rte_socket_id();
+}
+
+/*
+ * Rounds 0-2 open every TCP flow (SYN, SYN-ACK, ACK; UDP: a first
+ * datagram) and are not timed. Then each round carries one packet per
+ * flow, client and server taking turns, each with in-order payload and
+ * acknowledging everything the other side sent: an established
+ * conversation.
+ */
+#define WARMUP_ROUNDS 3
+#define ISN_C 0x1000u
+#define ISN_S 0x8000u
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Turn a flow's client->server template (already copied to d) into its packet of `round`. */
+static void
+conversation_step(uint8_t *d, int tcp, uint32_t round)
+{
+	uint8_t *ip = d + 14, *l4 = ip + 20;
+	const uint32_t pay = FRAME_LEN - 14 - 20 - 20;
+	uint32_t server = round >= WARMUP_ROUNDS ? (round - WARMUP_ROUNDS) & 1 :
+		(tcp ? round == 1 : 0);
+	uint32_t c_sent, s_sent, seq, ack;
+	uint8_t flags;
+	unsigned int b;
+
+	if (server) { /* swap addresses and ports */
+		for (b = 0; b < 4; b++) {
+			uint8_t t = ip[12 + b];
+
+			ip[12 + b] = ip[16 + b];
+			ip[16 + b] = t;
+		}
+		for (b = 0; b < 2; b++) {
+			uint8_t t = l4[b];
+
+			l4[b] = l4[2 + b];
+			l4[2 + b] = t;
+		}
+	}
+	if (!tcp)
+		return;
+	if (round < WARMUP_ROUNDS) {
+		static const uint8_t hs_flags[WARMUP_ROUNDS] = { 0x02, 0x12, 0x10 };
+
+		flags = hs_flags[round];
+		seq = round == 1 ? ISN_S : ISN_C + (round == 2);
+		ack = round == 0 ? 0 : round == 1 ? ISN_C + 1 : ISN_S + 1;
+		ip[3] = 40;
+	} else {
+		c_sent = (round - WARMUP_ROUNDS + 1) / 2;
+		s_sent = (round - WARMUP_ROUNDS) / 2;
+		flags = 0x18; /* PSH|ACK */
+		seq = server ? ISN_S + 1 + pay * s_sent : ISN_C + 1 + pay * c_sent;
+		ack = server ? ISN_C + 1 + pay * c_sent : ISN_S + 1 + pay * s_sent;
+	}
+	put32(l4 + 4, seq);
+	put32(l4 + 8, ack);
+	l4[13] = flags;
+}
+
 struct run {
 	uint32_t flows;
 	uint64_t packets;
@@ -166,11 +249,12 @@ static double
 bench_table(struct run *r, char *name)
 {
 	struct fc_table_params tp = { .name = name, .entries = r->flows,
-				      .socket_id = (int)rte_socket_id() };
+				      .socket_id = table_socket() };
 	struct fc_table *t = fc_table_create(&tp);
 	struct fc_flow_key *keys;
 	uint32_t *hash;
 	const struct fc_flow_key *kp[BURST];
+	struct fc_flow_key kb[BURST];
 	uint32_t hb[BURST];
 	int32_t pos[BURST];
 	uint64_t done = 0, t0 = 0;
@@ -203,8 +287,18 @@ bench_table(struct run *r, char *name)
 			uint32_t n = r->flows - i < BURST ? r->flows - i : BURST;
 			uint32_t j;
 
+			/*
+			 * Keys arrive with their packets: the next burst's keys
+			 * are fetched now, so the random place they are stored
+			 * at here is not charged to the table.
+			 */
+			for (j = 0; i + BURST + j < r->flows && j < BURST; j++) {
+				rte_prefetch0(&keys[r->order[i + BURST + j]]);
+				rte_prefetch0(&hash[r->order[i + BURST + j]]);
+			}
 			for (j = 0; j < n; j++) {
-				kp[j] = &keys[r->order[i + j]];
+				kb[j] = keys[r->order[i + j]];
+				kp[j] = &kb[j];
 				hb[j] = hash[r->order[i + j]];
 			}
 			fc_table_lookup_bulk(t, kp, hb, n, pos);
@@ -213,6 +307,7 @@ bench_table(struct run *r, char *name)
 
 				if (p < 0)
 					p = fc_table_add(t, kp[j], hb[j]);
+				/* the record line the lookup prefetched */
 				if (p >= 0)
 					fc_table_flow(t, p)->ctr[0].lo[FC_CTR_PKTS]++;
 			}
@@ -243,6 +338,7 @@ bench_tracker(struct run *r, char *name, uint64_t *mem)
 	p.name = name;
 	p.max_flows = r->flows;
 	p.socket_id = (int)rte_socket_id();
+	p.table_heap = use_thp ? APP_THP_HEAP_NAME : NULL;
 	p.event_mask = FC_EV_BIT(FC_EV_FLOW_START) | FC_EV_BIT(FC_EV_FLOW_END);
 	tr = fc_tracker_create(&p);
 	if (tr == NULL) {
@@ -251,28 +347,29 @@ bench_tracker(struct run *r, char *name, uint64_t *mem)
 	}
 	*mem = fc_tracker_memory(tr);
 	for (round = 0; done < r->packets; round++) {
-		if (round == 1)
+		if (round == WARMUP_ROUNDS)
 			t0 = now_ns();
 		shuffle(r->order, r->flows);
 		for (i = 0; i < r->flows; i += BURST) {
 			uint32_t n = r->flows - i < BURST ? r->flows - i : BURST;
 			uint32_t j, k = 0;
 
+			/*
+			 * A NIC writes frames into mbufs; here the next burst's
+			 * frames are fetched now from where they were generated
+			 * (random places in a large array), so that read is not
+			 * charged to the tracker.
+			 */
+			for (j = 0; i + BURST + j < r->flows && j < BURST; j++)
+				rte_prefetch0(r->frames + (size_t)r->order[i + BURST + j] *
+					      FRAME_LEN);
 			for (j = 0; j < n; j++) {
 				uint8_t *d = ring[slot];
 
 				slot = (slot + 1) % (2 * BURST);
 				memcpy(d, r->frames + (size_t)r->order[i + j] * FRAME_LEN,
 				       FRAME_LEN);
-
-				if (r->tcp) { /* seq = 0x1000 + 6 * round */
-					uint32_t seq = 0x1000 + 6 * round;
-
-					d[38] = (uint8_t)(seq >> 24);
-					d[39] = (uint8_t)(seq >> 16);
-					d[40] = (uint8_t)(seq >> 8);
-					d[41] = (uint8_t)seq;
-				}
+				conversation_step(d, r->tcp, round);
 				fr[j].data = d;
 				fr[j].cap_len = FRAME_LEN;
 				fr[j].wire_len = FRAME_LEN;
@@ -285,7 +382,7 @@ bench_tracker(struct run *r, char *name, uint64_t *mem)
 				(void)fc_tracker_events(tr, &ne);
 				fc_tracker_events_clear(tr);
 			}
-			if (round > 0)
+			if (round >= WARMUP_ROUNDS)
 				done += n;
 		}
 	}
@@ -307,6 +404,8 @@ main(int argc, char **argv)
 	unsigned int n_flows = 4, f;
 	uint64_t packets = 20000000;
 	int tcp = 1, i;
+	const char *pages = "thp", *why = NULL;
+	uint32_t max_flows = 0;
 	char cpu[128];
 
 	for (i = 1; i < argc; i++) {
@@ -320,9 +419,11 @@ main(int argc, char **argv)
 			packets = strtoull(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--proto") == 0 && i + 1 < argc) {
 			tcp = strcmp(argv[++i], "udp") != 0;
+		} else if (strcmp(argv[i], "--pages") == 0 && i + 1 < argc) {
+			pages = argv[++i];
 		} else {
 			fprintf(stderr, "usage: %s [--flows N[,N...]] [--packets M] "
-				"[--proto tcp|udp]\n", argv[0]);
+				"[--proto tcp|udp] [--pages thp|4k]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -330,10 +431,24 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench: EAL init failed\n");
 		return 1;
 	}
+	for (f = 0; f < n_flows; f++)
+		if (flows[f] > max_flows)
+			max_flows = flows[f];
+	if (strcmp(pages, "thp") == 0) {
+		struct fc_tracker_params tp;
+
+		memset(&tp, 0, sizeof(tp));
+		tp.max_flows = max_flows;
+		/* room for the table bench's and the tracker's tables at once */
+		use_thp = app_thp_heap_create(2 * fc_tracker_table_memory_need(&tp) +
+					      (64u << 20), &why) > 0;
+	}
 	cpu_model(cpu, sizeof(cpu));
 	printf("# bench_tracker: one core, 64-byte IPv4 %s frames, flows visited "
-	       "in random order each round\n# cpu: %s\n",
-	       tcp ? "TCP data" : "UDP", cpu);
+	       "in random order each round\n# cpu: %s\n# flow tables on %s\n",
+	       tcp ? "TCP data" : "UDP", cpu,
+	       use_thp ? "transparent huge pages" :
+	       why != NULL ? why : "4 KiB pages");
 	printf("%-10s %14s %14s %12s %12s %16s\n", "flows", "table_mpps",
 	       "tracker_mpps", "table_ns", "tracker_ns", "tracker_bytes");
 	for (f = 0; f < n_flows; f++) {
@@ -364,6 +479,7 @@ main(int argc, char **argv)
 		free(r.frames);
 		free(r.order);
 	}
+	app_thp_heap_destroy();
 	rte_eal_cleanup();
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "fc_tcp.h"
+#include "fc_tcp_priv.h"
 #include "eal.h"
 
 /* Endpoints of a test flow: A sends the first packet, B is the other one. */
@@ -77,6 +78,41 @@ tflow_open(struct tflow *f, uint8_t first_flags, uint16_t sport,
 	}
 }
 
+/*
+ * fc_tcp_update() (which takes its steady-state shortcut when it can), and
+ * the full machine on a copy of the same state: both must leave the same
+ * connection, history and change record.
+ */
+static unsigned int
+update_checked(struct fc_tcp_conn *c, struct fc_history *h, unsigned int side,
+	       const struct fc_pkt_tcp *t, uint32_t len, uint32_t cap,
+	       struct fc_tcp_change *chg)
+{
+	struct fc_tcp_conn c2 = *c;
+	struct fc_history_core w2;
+	struct fc_history_ext x2;
+	struct fc_history h2;
+	struct fc_tcp_change chg2;
+	unsigned int r, r2;
+
+	memcpy(w2.w, h->w, sizeof(w2.w));
+	x2 = *h->x;
+	fc_history_attach(&h2, &w2, &x2, NULL, NULL);
+	memcpy(&chg2, chg, sizeof(chg2));
+	r2 = fc__tcp_update_full(&c2, &h2, side, t, len, cap, &chg2);
+	r = fc_tcp_update(c, h, side, t, len, cap, chg);
+	assert_int_equal(r, r2);
+	assert_memory_equal(c, &c2, sizeof(c2));
+	assert_memory_equal(h->w, w2.w, sizeof(w2.w));
+	assert_memory_equal(h->x, &x2, sizeof(x2));
+	assert_int_equal(chg->flags, chg2.flags);
+	assert_int_equal(chg->from, chg2.from);
+	assert_int_equal(chg->to, chg2.to);
+	assert_int_equal(chg->side, chg2.side);
+	assert_int_equal(chg->missed, chg2.missed);
+	return r;
+}
+
 static unsigned int
 tflow_pkt(struct tflow *f, unsigned int from, uint8_t flags, uint32_t seq,
 	  uint32_t ack, uint32_t len, uint16_t win, uint32_t cap)
@@ -93,7 +129,7 @@ tflow_pkt(struct tflow *f, unsigned int from, uint8_t flags, uint32_t seq,
 	t.ack = ack;
 	t.win = win;
 	memset(&chg, 0x5a, sizeof(chg));
-	r = fc_tcp_update(&f->c, &f->h, side, &t, len, cap, &chg);
+	r = update_checked(&f->c, &f->h, side, &t, len, cap, &chg);
 
 	assert_int_equal(r, chg.flags);
 	assert_int_equal(chg.from, before);
@@ -1338,6 +1374,18 @@ static const uint8_t combos[] = {
 	RST | ACK, SYN | FIN, 0,
 };
 
+/*
+ * The rest of what the wire carries, run up to three packets: SYN+RST and
+ * FIN+RST (Zeek's Q and I letters), urgent and ECN flags, a RST with
+ * payload, an ECN SYN-ACK, everything at once.
+ */
+static const uint8_t combos_ext[] = {
+	SYN, SYN | ACK, ACK, ACK | PSH, FIN | ACK, FIN, RST, RST | ACK,
+	SYN | FIN, 0, SYN | RST, FIN | RST | ACK, ACK | URG,
+	ACK | FC_TCP_ECE | FC_TCP_CWR, RST | PSH /* + data */,
+	SYN | ACK | FC_TCP_ECE, 0xff,
+};
+
 struct sender {
 	uint32_t nxt;
 };
@@ -1350,8 +1398,8 @@ struct sender {
  * consistency, bounded strings; and here: flowscope letter count.
  */
 static void
-run_sequence(const unsigned int *code, unsigned int n, uint32_t isn,
-	     int ports)
+run_sequence(const uint8_t *tab, const unsigned int *code, unsigned int n,
+	     uint32_t isn, int ports)
 {
 	struct tflow f;
 	struct sender snd[2];
@@ -1359,11 +1407,11 @@ run_sequence(const unsigned int *code, unsigned int n, uint32_t isn,
 
 	snd[A].nxt = isn;
 	snd[B].nxt = isn ^ 0x80000001u;
-	tflow_open(&f, combos[code[0] >> 1], ports ? 80 : 0, ports ? 40000 : 0);
+	tflow_open(&f, tab[code[0] >> 1], ports ? 80 : 0, ports ? 40000 : 0);
 	for (i = 0; i < n; i++) {
 		const unsigned int from = code[i] & 1;
-		const uint8_t fl = combos[code[i] >> 1];
-		const uint32_t len = (fl == (ACK | PSH)) ? 100 : 0;
+		const uint8_t fl = tab[code[i] >> 1];
+		const uint32_t len = (fl & PSH) ? 100 : 0;
 		const uint32_t seq = snd[from].nxt;
 
 		tflow_pkt(&f, from, fl, seq, snd[from ^ 1].nxt, len,
@@ -1386,18 +1434,18 @@ run_sequence(const unsigned int *code, unsigned int n, uint32_t isn,
 			    1);
 }
 
-static void
-test_exhaustive_sequences(void **state)
+/* Every sequence of up to max_len symbols (flag set x side) of tab. */
+static unsigned int
+run_all(const uint8_t *tab, unsigned int ntab, unsigned int max_len)
 {
 	static const uint32_t isns[] = { 0u, 1u, 0x80000000u, 0xffffffffu };
-	const unsigned int nsym = 2 * FC_DIM(combos);
+	const unsigned int nsym = 2 * ntab;
 	unsigned int code[4], len, total = 0, k, p;
 	unsigned long idx, lim;
 
-	(void)state;
 	for (k = 0; k < FC_DIM(isns); k++) {
 		for (p = 0; p <= 1; p++) {
-			for (len = 1; len <= 4; len++) {
+			for (len = 1; len <= max_len; len++) {
 				lim = 1;
 				for (idx = 0; idx < len; idx++)
 					lim *= nsym;
@@ -1409,13 +1457,113 @@ test_exhaustive_sequences(void **state)
 						code[j] = (unsigned int)(v % nsym);
 						v /= nsym;
 					}
-					run_sequence(code, len, isns[k], (int)p);
+					run_sequence(tab, code, len, isns[k], (int)p);
 					total++;
 				}
 			}
 		}
 	}
-	assert_int_equal(total, FC_DIM(isns) * 2 * (20 + 400 + 8000 + 160000));
+	return total;
+}
+
+static void
+test_exhaustive_sequences(void **state)
+{
+	(void)state;
+	assert_int_equal(run_all(combos, FC_DIM(combos), 4),
+			 4 * 2 * (20 + 400 + 8000 + 160000));
+	assert_int_equal(run_all(combos_ext, FC_DIM(combos_ext), 3),
+			 4 * 2 * (34 + 34 * 34 + 34 * 34 * 34));
+}
+
+/*
+ * The steady-state shortcut against the full machine on random traffic
+ * shaped to reach it often: connections opened by a handshake (or picked
+ * up mid-stream), then mostly in-order data and ACKs from both sides, with
+ * retransmissions, holes, gaps, zero windows, truncated payloads, late
+ * SYN/FIN/RST and ACKs beyond what was seen mixed in. update_checked()
+ * compares every packet.
+ */
+static void
+test_fast_path_matches_full_machine(void **state)
+{
+	uint64_t rng = 0x2545f4914f6cdd1dull;
+	unsigned int conn, i, fast = 0;
+
+	(void)state;
+	for (conn = 0; conn < 3000; conn++) {
+		struct tflow f;
+		uint32_t isn[2], nxt[2];
+		unsigned int k;
+
+		rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+		isn[0] = (uint32_t)rng;
+		isn[1] = (uint32_t)(rng >> 32);
+		if (conn % 4 == 3) {
+			isn[0] = UINT32_MAX - 100;
+			isn[1] = 0x7fffffff;
+		}
+		nxt[0] = isn[0] + 1;
+		nxt[1] = isn[1] + 1;
+		tflow_open(&f, conn % 3 ? FC_TCP_SYN : FC_TCP_ACK, 40000, 80);
+		if (conn % 3) {
+			P(&f, A, FC_TCP_SYN, isn[0], 0, 0);
+			P(&f, B, FC_TCP_SYN | FC_TCP_ACK, isn[1], nxt[0], 0);
+			P(&f, A, FC_TCP_ACK, nxt[0], nxt[1], 0);
+		}
+		for (i = 0; i < 60; i++) {
+			struct fc_pkt_tcp t;
+			unsigned int from, r, sd;
+			uint32_t len, cap;
+			struct fc_tcp_change chg;
+			struct fc_tcp_conn before;
+
+			rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+			from = (rng & 1) ? A : B;
+			sd = from == A ? 0 : 1;
+			len = (rng >> 1) % 3 == 0 ? 0 : (uint32_t)((rng >> 3) % 1400) + 1;
+			cap = len;
+			memset(&t, 0, sizeof(t));
+			t.flags = FC_TCP_ACK | ((rng >> 12) % 2 ? FC_TCP_PSH : 0);
+			t.seq = nxt[sd];
+			t.ack = nxt[sd ^ 1];
+			t.win = 8192;
+			k = (unsigned int)((rng >> 16) % 40);
+			if (k == 0)
+				t.seq -= (uint32_t)((rng >> 24) % 3000);   /* retransmission */
+			else if (k == 1)
+				t.seq += (uint32_t)((rng >> 24) % 3000) + 1; /* hole */
+			else if (k == 2)
+				t.ack += (uint32_t)((rng >> 24) % 3000) + 1; /* gap */
+			else if (k == 3)
+				t.win = 0;
+			else if (k == 4 && len > 1)
+				cap = len / 2;
+			else if (k == 5)
+				t.flags |= FC_TCP_FIN;
+			else if (k == 6 && i > 50)
+				t.flags = FC_TCP_RST;
+			else if (k == 7)
+				t.flags = FC_TCP_SYN;
+			else if (k == 8)
+				t.ack = nxt[sd ^ 1] - 1;
+			else if (k == 9)
+				t.flags &= (uint8_t)~FC_TCP_ACK;
+			before = f.c;
+			memset(&chg, 0, sizeof(chg));
+			r = update_checked(&f.c, &f.h, from == A ? f.a_side : f.a_side ^ 1,
+					   &t, len, cap, &chg);
+			if (r & FC_TCP_CHG_FLIP)
+				f.a_side ^= 1;
+			if (r == 0 && before.state == f.c.state &&
+			    t.flags == FC_TCP_ACK && k > 9)
+				fast++;
+			if (k != 0 && k != 1 && !(t.flags & FC_TCP_RST))
+				nxt[sd] = t.seq + len + ((t.flags & (FC_TCP_SYN | FC_TCP_FIN)) ? 1 : 0);
+		}
+	}
+	/* The shortcut was actually exercised. */
+	assert_true(fast > 10000);
 }
 
 int
@@ -1445,6 +1593,7 @@ main(void)
 		cmocka_unit_test(test_seq_zero_window),
 		cmocka_unit_test(test_flag_combos),
 		cmocka_unit_test(test_fs_history_alphabet),
+		cmocka_unit_test(test_fast_path_matches_full_machine),
 		cmocka_unit_test(test_orientation_and_reuse),
 		cmocka_unit_test(test_names_and_sizes),
 		cmocka_unit_test(test_null_args),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <netinet/in.h>
 
 #include <rte_memory.h>
 
@@ -606,6 +607,262 @@ test_tracker_event_buffer_backpressure(void **state)
 	fc_tracker_free(tr);
 }
 
+/* Events of one drain, in order. */
+struct ev_log {
+	struct fc_event ev[4096];
+	unsigned int n;
+};
+
+static void
+drain_log(struct fc_tracker *tr, struct ev_log *lg)
+{
+	unsigned int n, i;
+	const struct fc_event *ev = fc_tracker_events(tr, &n);
+
+	for (i = 0; i < n && lg->n < FC_DIM(lg->ev); i++)
+		lg->ev[lg->n++] = ev[i];
+	fc_tracker_events_clear(tr);
+}
+
+static void
+feed_log(struct fc_tracker *tr, struct frame *frs, unsigned int n, uint64_t ts,
+	 struct ev_log *lg)
+{
+	struct fc_frame f[64];
+	unsigned int i, done = 0;
+
+	assert_true(n <= 64);
+	for (i = 0; i < n; i++) {
+		f[i].data = frs[i].buf;
+		f[i].cap_len = frs[i].len;
+		f[i].wire_len = 0;
+		f[i].ts = ts + i * 1000;
+	}
+	while (done < n) {
+		done += fc_tracker_burst(tr, f + done, n - done);
+		drain_log(tr, lg);
+	}
+}
+
+/*
+ * A SYN flood against a full table while 200 established flows are in
+ * their first 30 seconds (filed earlier than the embryonic ones would
+ * be): none of them is evicted, every victim is an embryonic flow, and
+ * the pressure is reported as one anomaly per burst with its count.
+ */
+static void
+test_tracker_syn_flood_many_established(void **state)
+{
+	static struct ev_log lg;
+	struct fc_tracker *tr = mk("tr_flood2", 250);
+	struct frame fr[32];
+	char src[32];
+	unsigned int i, j, n_pressure = 0;
+	uint64_t pressure = 0;
+
+	(void)state;
+	lg.n = 0;
+	for (i = 0; i < 200; i += 10) {
+		for (j = 0; j < 10; j++) {
+			snprintf(src, sizeof(src), "10.1.%u.%u", (i + j) / 200, (i + j) % 200 + 1);
+			tcp_frame(&fr[3 * j], src, 50000, "10.0.0.2", 443, FCTEST_TCP_SYN, 1, 0, 0);
+			tcp_frame(&fr[3 * j + 1], "10.0.0.2", 443, src, 50000,
+				  FCTEST_TCP_SYN | FCTEST_TCP_ACK, 9, 2, 0);
+			tcp_frame(&fr[3 * j + 2], src, 50000, "10.0.0.2", 443,
+				  FCTEST_TCP_ACK, 2, 10, 0);
+		}
+		feed_log(tr, fr, 30, T0, &lg);
+	}
+	assert_int_equal(fc_tracker_active(tr), 200);
+	lg.n = 0;
+	for (i = 0; i < 1000; i += 32) {
+		for (j = 0; j < 32; j++) {
+			snprintf(src, sizeof(src), "172.16.%u.%u", (i + j) / 200, (i + j) % 200 + 1);
+			tcp_frame(&fr[j], src, 1024, "10.0.0.2", 80, FCTEST_TCP_SYN, i + j, 0, 0);
+		}
+		feed_log(tr, fr, 32, T0 + 5 * SEC, &lg);
+	}
+	for (i = 0; i < lg.n; i++) {
+		const struct fc_event *ev = &lg.ev[i];
+
+		if (ev->type == FC_EV_FLOW_END) {
+			/* only SYN-flood flows (to port 80) are victims */
+			assert_int_equal(ev->u.end.reason, FC_END_EVICTED);
+			assert_int_equal(ev->u.end.id.resp_p, 80);
+			assert_string_equal(ev->u.end.conn_state, "S0");
+		} else if (ev->type == FC_EV_ANOMALY &&
+			   ev->u.anomaly.kind == FC_AN_EVICTION_PRESSURE) {
+			n_pressure++;
+			pressure += ev->u.anomaly.count;
+		}
+	}
+	assert_int_equal(pressure, fc_tracker_stats(tr)->flows_evicted);
+	assert_true(pressure >= 1000 - 50);
+	assert_true(n_pressure <= (1000 + 31) / 32);
+	assert_int_equal(fc_tracker_stats(tr)->table_full, 0);
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+/* When the flow of frame `fr` ends idle, with the time it went idle. */
+static void
+expect_idle_end(struct fc_tracker *tr, struct frame *fr, unsigned int n,
+		uint64_t idle_s, const char *what)
+{
+	static struct ev_log lg;
+	static uint64_t base = T0;   /* packet time only moves forward */
+	const uint64_t t0 = base;
+	unsigned int i, ends = 0;
+
+	base += (idle_s + 100) * SEC;
+	lg.n = 0;
+	feed_log(tr, fr, n, t0, &lg);
+	fc_tracker_expire(tr, t0 + (idle_s - 1) * SEC + 999999999ull);
+	drain_log(tr, &lg);
+	for (i = 0; i < lg.n; i++)
+		if (lg.ev[i].type == FC_EV_FLOW_END)
+			fail_msg("%s: ended before %llu s", what,
+				 (unsigned long long)idle_s);
+	/* bounded work per call: as many calls as the seconds need */
+	for (i = 0; i < 64; i++)
+		fc_tracker_expire(tr, t0 + (idle_s + 20) * SEC);
+	drain_log(tr, &lg);
+	for (i = 0; i < lg.n; i++) {
+		if (lg.ev[i].type != FC_EV_FLOW_END)
+			continue;
+		ends++;
+		/* the last frame was sent at t0 + (n - 1) us */
+		if (lg.ev[i].ts != t0 + (uint64_t)(n - 1) * 1000 + idle_s * SEC)
+			fail_msg("%s: flow_end at %llu, expected %llu", what,
+				 (unsigned long long)lg.ev[i].ts,
+				 (unsigned long long)(t0 + (n - 1) * 1000 + idle_s * SEC));
+	}
+	if (ends != 1)
+		fail_msg("%s: %u flow_end", what, ends);
+}
+
+/*
+ * Idle timeouts by protocol and TCP state, and per-port overrides: an
+ * override replaces the established/UDP timeout, the embryonic, closing,
+ * closed and partial ones still apply. flow_end carries the moment the
+ * flow went idle, not when the wheel noticed.
+ */
+static void
+test_tracker_timeouts_by_state(void **state)
+{
+	struct fc_tracker_params p;
+	struct fc_tracker *tr;
+	struct frame fr[4];
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.name = "tr_tmo";
+	p.max_flows = 1000;
+	p.socket_id = SOCKET_ID_ANY;
+	p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+	p.n_port_timeouts = 1;
+	p.port_timeouts[0].proto = IPPROTO_TCP;
+	p.port_timeouts[0].port = 179;
+	p.port_timeouts[0].timeout_s = 3600;
+	tr = fc_tracker_create(&p);
+	assert_non_null(tr);
+
+	tcp_frame(&fr[0], "10.0.0.1", 40000, "10.0.0.2", 80, FC_TCP_SYN, 1, 0, 0);
+	expect_idle_end(tr, fr, 1, 30, "embryonic");
+	tcp_frame(&fr[0], "10.0.0.1", 40001, "10.0.0.2", 179, FC_TCP_SYN, 1, 0, 0);
+	expect_idle_end(tr, fr, 1, 30, "embryonic on an overridden port");
+	tcp_frame(&fr[0], "10.0.0.1", 40002, "10.0.0.2", 179, FC_TCP_SYN, 1, 0, 0);
+	tcp_frame(&fr[1], "10.0.0.2", 179, "10.0.0.1", 40002, FC_TCP_SYN | FC_TCP_ACK, 9, 2, 0);
+	tcp_frame(&fr[2], "10.0.0.1", 40002, "10.0.0.2", 179, FC_TCP_ACK, 2, 10, 0);
+	expect_idle_end(tr, fr, 3, 3600, "established on an overridden port");
+	tcp_frame(&fr[0], "10.0.0.1", 40003, "10.0.0.2", 80, FC_TCP_SYN, 1, 0, 0);
+	tcp_frame(&fr[1], "10.0.0.2", 80, "10.0.0.1", 40003, FC_TCP_SYN | FC_TCP_ACK, 9, 2, 0);
+	tcp_frame(&fr[2], "10.0.0.1", 40003, "10.0.0.2", 80, FC_TCP_ACK, 2, 10, 0);
+	expect_idle_end(tr, fr, 3, 300, "established");
+	tcp_frame(&fr[3], "10.0.0.1", 40004, "10.0.0.2", 80, FC_TCP_FIN | FC_TCP_ACK, 2, 10, 0);
+	tcp_frame(&fr[0], "10.0.0.1", 40004, "10.0.0.2", 80, FC_TCP_SYN, 1, 0, 0);
+	tcp_frame(&fr[1], "10.0.0.2", 80, "10.0.0.1", 40004, FC_TCP_SYN | FC_TCP_ACK, 9, 2, 0);
+	tcp_frame(&fr[2], "10.0.0.1", 40004, "10.0.0.2", 80, FC_TCP_ACK, 2, 10, 0);
+	expect_idle_end(tr, fr, 4, 30, "closing");
+	tcp_frame(&fr[0], "10.0.0.1", 40005, "10.0.0.2", 80, FC_TCP_FIN | FC_TCP_ACK, 1, 1, 0);
+	expect_idle_end(tr, fr, 1, 3, "partial");
+	udp_frame(&fr[0], "10.0.0.1", 5000, "10.0.0.2", 6000);
+	expect_idle_end(tr, fr, 1, 60, "udp");
+	udp_frame(&fr[0], "10.0.0.1", 5000, "10.0.0.2", 53);
+	expect_idle_end(tr, fr, 1, 10, "udp/53");
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
+/*
+ * drop_flow overflow with anomalies on: the flow's out_of_order and
+ * buffer_overflow anomalies come before its flow_end, at packet time.
+ */
+static void
+test_tracker_anomalies_before_overflow_end(void **state)
+{
+	static struct ev_log lg;
+	struct sink_buf b;
+	struct fc_tracker_stream_cb cb;
+	struct fc_tracker *tr;
+	struct frame fr[6];
+	const unsigned int order[] = { 1, 2, 3, 4, 5, 0 };
+	unsigned int i, end_at = 0, an = 0;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	lg.n = 0;
+	tr = mk_reasm("tr_an", &b, &cb, FC_REASM_DROP_FLOW, 2);
+	handshake(tr, &(struct counts){ 0 });
+	client_segments(fr, order, 6);
+	feed_log(tr, fr, 6, T0 + SEC, &lg);
+	for (i = 0; i < lg.n; i++) {
+		if (lg.ev[i].type == FC_EV_FLOW_END) {
+			assert_int_equal(lg.ev[i].u.end.reason, FC_END_BUFFER_OVERFLOW);
+			end_at = i;
+		} else if (lg.ev[i].type == FC_EV_ANOMALY) {
+			assert_true(end_at == 0);
+			assert_true(lg.ev[i].ts >= T0 + SEC &&
+				    lg.ev[i].ts <= T0 + SEC + 6 * 1000);
+			an++;
+		}
+	}
+	assert_true(end_at > 0);
+	assert_true(an >= 2);
+	fc_tracker_free(tr);
+}
+
+/*
+ * A hole the sender never fills: the sender's later pure ACKs (no
+ * payload) let the out-of-order deadline run, so the data behind the hole
+ * is delivered (after a gap) before the flow ends.
+ */
+static void
+test_tracker_reasm_deadline_on_pure_ack(void **state)
+{
+	struct sink_buf b;
+	struct fc_tracker_stream_cb cb;
+	struct fc_tracker *tr;
+	struct frame fr[3];
+	const unsigned int order[] = { 0, 2, 3 };
+	struct counts c;
+
+	(void)state;
+	memset(&b, 0, sizeof(b));
+	memset(&c, 0, sizeof(c));
+	tr = mk_reasm("tr_dl", &b, &cb, FC_REASM_SLIDING_WINDOW, 16);
+	handshake(tr, &c);
+	client_segments(fr, order, 3);
+	feed(tr, fr, 3, T0 + SEC, &c);
+	assert_int_equal(b.len[0], 10); /* segment 0 only; 2 and 3 wait */
+	tcp_frame(&fr[0], "10.0.0.1", 40000, "10.0.0.2", 80, FC_TCP_ACK, 1041, 5001, 0);
+	feed(tr, fr, 1, T0 + 3 * SEC, &c);
+	assert_int_equal(b.gaps[0], 10);
+	assert_int_equal(b.len[0], 30);
+	assert_int_equal(b.ends, 0);
+	fc_tracker_free(tr);
+}
+
 int
 main(void)
 {
@@ -621,6 +878,10 @@ main(void)
 		cmocka_unit_test(test_tracker_end_all_idle_vs_shutdown),
 		cmocka_unit_test(test_tracker_reasm_reorder),
 		cmocka_unit_test(test_tracker_reasm_drop_flow),
+		cmocka_unit_test(test_tracker_syn_flood_many_established),
+		cmocka_unit_test(test_tracker_timeouts_by_state),
+		cmocka_unit_test(test_tracker_anomalies_before_overflow_end),
+		cmocka_unit_test(test_tracker_reasm_deadline_on_pure_ack),
 	};
 
 	return cmocka_run_group_tests(tests, fctest_eal_setup,

@@ -317,7 +317,60 @@ def cmd_zeek(flowscope, shared):
     pct = 100.0 * same / total if total else 100.0
     print("golden-zeek: %d of %d Zeek connections equal (%.1f%%)" % (same, total, pct))
     rep.check(pct >= 95.0, "only %.1f%% equal to Zeek (target 95%%)" % pct)
+    zeek_extra_baselines(rep, results, shared)
     return rep.done()
+
+
+def zeek_extra_baselines(rep, results, shared):
+    """The Zeek baselines that are not conn.log files: history and state
+    of single-connection traces, the history after the retransmission
+    events, Community ID, and endpoint packet/byte counts."""
+    gt = os.path.join(shared, "groundtruth")
+    n = 0
+    for name in sorted(os.listdir(gt)):
+        path = os.path.join(gt, name)
+        pcap = name.split(".zeek.")[0] + ".pcap"
+        if ".zeek." not in name or pcap not in results:
+            continue
+        ends = [e for e in flow_ends(results[pcap][1]) if e.get("proto") == "tcp"]
+        if name.endswith(".history-state.txt"):
+            want = open(path).read().strip().split(", ")
+            got = [(e["history"] or "-", e["conn_state"]) for e in ends]
+            rep.check(got == [tuple(want)],
+                      "%s: history/conn_state %s, zeek %s" % (pcap, got, want))
+            n += 1
+        elif name.endswith(".retransmit-events.txt"):
+            last = [l for l in open(path).read().splitlines() if l.startswith("REMOVE:")]
+            want = last[-1].rsplit(", ", 1)[1]
+            got = [e["history"] for e in ends]
+            rep.check(got == [want], "%s: history %s, zeek %s" % (pcap, got, want))
+            n += 1
+        elif name.endswith(".community-id.tsv"):
+            for r in read_tsv(path):
+                k = tuple_key(r["proto"], r["id.orig_h"], r["id.orig_p"],
+                              r["id.resp_h"], r["id.resp_p"])
+                got = [e.get("community_id") for e in flow_ends(results[pcap][1])
+                       if tuple_key(e["proto"], e["orig_h"], e["orig_p"],
+                                    e["resp_h"], e["resp_p"]) == k]
+                rep.check(got == [r["community_id"]],
+                          "%s: community_id %s, zeek %s" % (pcap, got, r["community_id"]))
+                n += 1
+        elif name.endswith(".endpoints.txt"):
+            # Zeek's endpoint records, originator then responder:
+            # [size=.., state=.., num_pkts=.., num_bytes_ip=.., ...]
+            eps = []
+            for line in open(path).read().splitlines():
+                f = dict(kv.split("=", 1) for kv in line.strip("[]").split(", ")
+                         if "=" in kv)
+                eps.append((int(f["num_pkts"]), int(f["num_bytes_ip"])))
+            got = [[(e["orig_pkts"], e["orig_ip_bytes"]),
+                    (e["resp_pkts"], e["resp_ip_bytes"])] for e in ends]
+            rep.check(got == [eps], "%s: endpoint packets/IP bytes %s, zeek %s"
+                      % (pcap, got, eps))
+            n += 1
+    print("golden-zeek: %d other Zeek baselines compared "
+          "(history-state, retransmits, community-id, endpoints)" % n)
+    rep.check(n >= 8, "only %d other Zeek baselines found" % n)
 
 
 def cmd_cli(flowscope, shared):

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Flow tables on transparent huge pages (see thp_heap.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_malloc.h>
+
+#include "thp_heap.h"
+
+#define THP_SIZE (2u << 20)
+
+/* The one heap of the process (DPDK's heap registry is process-wide too). */
+static void *thp_map;
+static size_t thp_map_len;
+static void *thp_base;
+static size_t thp_len;
+
+/* 1 if the kernel gives transparent huge pages to madvised memory. */
+static int
+thp_available(void)
+{
+	char buf[128];
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+	int ok = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL)
+		ok = strstr(buf, "[always]") != NULL || strstr(buf, "[madvise]") != NULL;
+	fclose(f);
+	return ok;
+}
+
+int
+app_thp_heap_create(size_t bytes, const char **why)
+{
+	const char *dummy;
+	char *p;
+
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	if (thp_base != NULL) {
+		*why = "already created";
+		return 0;
+	}
+	if (rte_eal_has_hugepages()) {
+		*why = "EAL has hugepages";
+		return 0;
+	}
+	if (!thp_available()) {
+		*why = "the kernel offers no transparent huge pages";
+		return 0;
+	}
+	bytes = (bytes + THP_SIZE - 1) & ~(size_t)(THP_SIZE - 1);
+	if (bytes == 0) {
+		*why = "nothing to hold";
+		return 0;
+	}
+	/* One spare huge page so the start can be aligned to one. */
+	thp_map_len = bytes + THP_SIZE;
+	thp_map = mmap(NULL, thp_map_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (thp_map == MAP_FAILED) {
+		thp_map = NULL;
+		*why = "mmap failed";
+		return 0;
+	}
+	p = (char *)(((uintptr_t)thp_map + THP_SIZE - 1) &
+		     ~(uintptr_t)(THP_SIZE - 1));
+	if (madvise(p, bytes, MADV_HUGEPAGE) != 0) {
+		munmap(thp_map, thp_map_len);
+		thp_map = NULL;
+		*why = "madvise(MADV_HUGEPAGE) refused";
+		return 0;
+	}
+	if (rte_malloc_heap_create(APP_THP_HEAP_NAME) != 0 ||
+	    rte_malloc_heap_memory_add(APP_THP_HEAP_NAME, p, bytes, NULL,
+				       (unsigned int)(bytes / THP_SIZE),
+				       THP_SIZE) != 0) {
+		int err = rte_errno;
+
+		fprintf(stderr, "flowscope: huge-page heap for the flow tables: %s\n",
+			rte_strerror(err));
+		rte_malloc_heap_destroy(APP_THP_HEAP_NAME);
+		munmap(thp_map, thp_map_len);
+		thp_map = NULL;
+		return -(err != 0 ? err : ENOMEM);
+	}
+	thp_base = p;
+	thp_len = bytes;
+	return 1;
+}
+
+void
+app_thp_heap_destroy(void)
+{
+	if (thp_base == NULL)
+		return;
+	if (rte_malloc_heap_memory_remove(APP_THP_HEAP_NAME, thp_base, thp_len) != 0 ||
+	    rte_malloc_heap_destroy(APP_THP_HEAP_NAME) != 0) {
+		/* Still in use: leave it mapped, the process is ending anyway. */
+		fprintf(stderr, "flowscope: huge-page heap still in use at exit: %s\n",
+			rte_strerror(rte_errno));
+		return;
+	}
+	munmap(thp_map, thp_map_len);
+	thp_map = NULL;
+	thp_base = NULL;
+	thp_len = 0;
+}

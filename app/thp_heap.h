@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Flow tables on transparent huge pages when EAL runs without hugepages.
+ *
+ * A flow table of a million flows is ~200 MB of records, keys and buckets
+ * visited in random order: on 4 KiB pages nearly every lookup is also a
+ * TLB miss and a page walk, which costs more than the cache miss itself.
+ * With hugepages (the normal DPDK set-up) the DPDK heap is already on
+ * 2 MiB or 1 GiB pages and nothing here is needed. With --no-huge (offline
+ * runs, tests, small machines) EAL's heap sits on 4 KiB pages that the
+ * kernel never merges (it is shared memory), so flowscope adds a DPDK
+ * external malloc heap of its own over anonymous memory advised for
+ * transparent huge pages (madvise(MADV_HUGEPAGE)), and creates the flow
+ * tables there. Only pages the tables touch are ever backed.
+ *
+ * The heap has no IO addresses: it holds CPU-only data (flow records,
+ * extensions, rte_hash), never mbufs or anything a device reads.
+ */
+#ifndef APP_THP_HEAP_H
+#define APP_THP_HEAP_H
+
+#include <stddef.h>
+
+/** Name of the heap (fc_tracker_params.table_heap). */
+#define APP_THP_HEAP_NAME "fc_thp"
+
+/**
+ * Create the heap if it helps: EAL runs without hugepages and the kernel
+ * offers transparent huge pages ("always" or "madvise"). Call after
+ * rte_eal_init(), once.
+ *
+ * @param bytes  room to reserve (address space; backed as it is used)
+ * @param why    on return, a short reason when no heap was created
+ * @return 1 heap created, 0 not needed or not possible (why says which),
+ *         -errno on failure of DPDK's heap calls (message on stderr).
+ */
+int app_thp_heap_create(size_t bytes, const char **why);
+
+/** Remove the heap and unmap its memory; call after every table was freed. */
+void app_thp_heap_destroy(void);
+
+#endif /* APP_THP_HEAP_H */
