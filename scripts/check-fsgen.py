@@ -11,8 +11,9 @@ and TCP/UDP checksums, and groups packets into flows by 5-tuple. On top of
 that each case checks what its options promise: the number of flows,
 frame sizes (fixed and IMIX), the IPv6 share, the TCP/UDP mix, complete
 TCP sessions with consistent sequence numbers, churn (--rate), the Zipf
-skew, and determinism (same seed, same sha256). tshark cross-checks the
-conversation counts (-z conv,tcp / conv,udp) and the checksums.
+skew, round-robin popularity (every live flow in turn), and determinism
+(same seed, same sha256). tshark cross-checks the conversation counts
+(-z conv,tcp / conv,udp) and the checksums.
 
 Prints "SKIP: <reason>" and exits 77 when tshark is missing.
 """
@@ -159,6 +160,13 @@ def is_client(addr):
     return addr[0] == 10 or addr[:6] == bytes.fromhex("20010db80000")
 
 
+def flow_key(p):
+    """5-tuple with the client side first."""
+    if is_client(p["src"]):
+        return (p["proto"], p["src"], p["sport"], p["dst"], p["dport"])
+    return (p["proto"], p["dst"], p["dport"], p["src"], p["sport"])
+
+
 def analyse(path, pps=1000000):
     """Decode every packet; group into flows keyed by client side."""
     recs = read_pcap(path)
@@ -172,8 +180,7 @@ def analyse(path, pps=1000000):
         p = decode(frame)
         c2s = is_client(p["src"])
         check(c2s != is_client(p["dst"]), "one client end")
-        key = (p["proto"], p["src"], p["sport"], p["dst"], p["dport"]) if c2s else \
-              (p["proto"], p["dst"], p["dport"], p["src"], p["sport"])
+        key = flow_key(p)
         p["dir"] = 0 if c2s else 1
         flows.setdefault(key, []).append(p)
         pkts.append(p)
@@ -366,9 +373,36 @@ def cases(fsgen, tmp):
     check(sha256(f("det1")) == sha256(f("det2")), "determinism: same seed, same sha256")
     check(sha256(f("det1")) != sha256(f("det3")), "determinism: another seed, other bytes")
 
-    # 11. Bad options are refused with status 2.
+    # 11. Round robin: N packets over N flows write exactly N flows (uniform
+    # picks would give about 63%); every live flow sends in turn, so with
+    # sessions 6N packets are N complete 6-packet sessions: N SYNs in turn,
+    # then (the packets left only pay for finishing the open sessions) each
+    # session's rest in one go.
+    s = run_fsgen(fsgen, f("rr"), "--packets", 3000, "--flows", 3000, "--proto", "udp",
+                  "--popularity", "roundrobin")
+    pkts, flows = analyse(f("rr"))
+    check(len(pkts) == 3000 and len(flows) == 3000 == s["flows"],
+          "roundrobin: 3000 packets over 3000 flows give %d flows" % len(flows))
+    s = run_fsgen(fsgen, f("rrs"), "--packets", 1200, "--flows", 200, "--tcp-sessions",
+                  "--popularity", "roundrobin")
+    pkts, flows = analyse(f("rrs"))
+    check(len(pkts) == 1200 and len(flows) == 200 == s["flows"] and
+          all(len(ps) == 6 for ps in flows.values()),
+          "roundrobin sessions: 200 flows of 6 packets, got %d flows" % len(flows))
+    check_sessions(flows, "roundrobin")
+    order = [flow_key(p) for p in pkts]
+    check(len(set(order[:200])) == 200 and all(p["flags"] == 0x02 for p in pkts[:200]),
+          "roundrobin: the first 200 packets are the SYNs of 200 flows")
+    s = run_fsgen(fsgen, f("rrd"), "--packets", 2000, "--flows", 200, "--popularity", "roundrobin")
+    pkts, flows = analyse(f("rrd"))
+    order = [flow_key(p) for p in pkts]
+    check(len(flows) == 200 and all(order[k] == order[k % 200] for k in range(2000)),
+          "roundrobin: packet k belongs to flow k mod 200")
+
+    # 12. Bad options are refused with status 2.
     for bad in (["--size", "63"], ["--proto", "icmp"], ["--popularity", "zipf:x"],
-                ["--vlan", "4096"], ["--flows", "0"], ["--rate", "2000000"]):
+                ["--vlan", "4096"], ["--flows", "0"], ["--rate", "2000000"],
+                ["--popularity", "round"]):
         r = subprocess.run([fsgen, "--out", f("bad")] + bad, capture_output=True, check=False)
         check(r.returncode == 2, "option %r refused" % bad)
 

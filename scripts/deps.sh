@@ -7,6 +7,11 @@
 #                          collectors), tcpreplay and iproute2 (live capture
 #                          in a network namespace), jq (EVE validation),
 #                          tshark (fsgen check)
+#   scripts/deps.sh bench  + what scripts/bench.sh compares with and plots:
+#                          dpdk-testpmd (dpdk-dev), ndpiReader (libndpi-bin),
+#                          softflowd, argus (argus-server; ra: argus-client),
+#                          gnuplot (gnuplot-nox), /usr/bin/time (time), and
+#                          cmocka (the benches build with -Dtests=enabled)
 # Idempotent: with everything present it only runs dpkg-query.
 set -eu
 
@@ -15,7 +20,8 @@ pkgs="libdpdk-dev meson ninja-build pkg-config gcc libc6-dev libyaml-dev libssl-
 case "$profile" in
 run) ;;
 test) pkgs="$pkgs libcmocka-dev python3 clang libclang-rt-14-dev nfdump pmacct tcpreplay iproute2 jq tshark" ;;
-*) echo "usage: $0 run|test" >&2; exit 2 ;;
+bench) pkgs="$pkgs libcmocka-dev python3 dpdk-dev libndpi-bin softflowd argus-server argus-client gnuplot-nox time" ;;
+*) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""

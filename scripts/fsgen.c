@@ -13,14 +13,20 @@
  *   --tcp-sessions          each TCP flow opens with SYN / SYN-ACK / ACK and
  *                           closes with FIN-ACK / FIN-ACK / ACK around its
  *                           data packets (sequence and ack numbers consistent)
- *   --size 64|imix|1500|N   Ethernet frame size on the wire, FCS included
- *                           (64 = smallest frame, 1518 = full 1500-byte MTU);
+ *   --size 64|imix|1500|N   Ethernet frame size on the wire, FCS included:
+ *                           the pcap record holds N - 4 bytes (64 = the
+ *                           smallest frame, a 60-byte record; 1500 = a
+ *                           1496-byte record, IP packet 1482; 1518 = a full
+ *                           1500-byte IP MTU);
  *                           imix = 64/570/1518 in the ratio 7:4:1 by count
  *                           (default 64)
- *   --popularity uniform|zipf[:s]
+ *   --popularity uniform|zipf[:s]|roundrobin
  *                           which live flow sends the next packet: uniform,
- *                           or Zipf with exponent s over the flow slots
- *                           (slot 0 hottest; default s = 1.0)
+ *                           Zipf with exponent s over the flow slots
+ *                           (slot 0 hottest; default s = 1.0), or round
+ *                           robin: slot 0, 1, ..., N-1, 0, ... so every
+ *                           live flow sends in turn (N packets over N
+ *                           flows write exactly N flows)
  *   --rate FLOWS_PER_S      new-flow arrivals per second of traffic time;
  *                           each arrival replaces the oldest live flow, so
  *                           the live set stays at --flows while the total
@@ -46,14 +52,18 @@
  * 5001 + f % 8. Distinct for the first 2^24 * 64512 flows. Whether a flow is
  * IPv6, TCP or UDP (mix), and its initial sequence numbers, come from a hash
  * of f and the seed. Packets of a flow alternate direction, client first.
- * A flow appears in the file the first time it is picked, so with Zipf, or
- * with fewer packets than flows, fewer flows than the live set may appear:
- * the summary counts the flows actually written.
+ * A flow appears in the file the first time it is picked, so with random
+ * picks (uniform: about 63% of the live set after as many packets as
+ * flows; Zipf: fewer), or with fewer packets than flows, fewer flows than
+ * the live set may appear: the summary counts the flows actually written.
+ * Round robin writes every live flow once there are as many packets as
+ * flows (with --tcp-sessions, as many sessions as fit).
  *
  * HOW IT WORKS. The live set is an array of --flows slots. Each packet
  * picks a slot: uniform is one multiply-high of a 64-bit random number;
  * Zipf uses Vose's alias table built once at start (one random number, one
- * compare per packet, no log or pow). Picks are drawn a few packets ahead
+ * compare per packet, no log or pow); round robin takes the slot after
+ * the previous pick (no random number). Picks are drawn a few packets ahead
  * and their slots prefetched. The picked flow writes its next packet (the
  * handshake, data, or for UDP just data). Arrivals (--rate) are scheduled
  * on the packet index with integer arithmetic (arrival j comes before
@@ -165,6 +175,7 @@ struct gen_opts {
 	bool sessions;
 	uint32_t size;          /**< wire size; 0 = imix */
 	bool zipf;
+	bool roundrobin;        /**< slots in turn, no random pick */
 	double zipf_s;
 	uint64_t rate;          /**< arrivals per second, 0 = none */
 	uint64_t pps;
@@ -183,6 +194,7 @@ struct gen {
 	uint64_t draw[GEN_AHEAD];  /**< raw picks, alias entry prefetched */
 	uint32_t ahead[GEN_AHEAD]; /**< resolved picks, slot prefetched */
 	unsigned int ahead_pos;
+	uint32_t rr_pick;       /**< round robin: slot of the next pick */
 	uint64_t next_id;       /**< index of the next new flow */
 	/* Counters. */
 	uint64_t written;       /**< packets written */
@@ -443,14 +455,23 @@ pick_resolve(const struct gen *g, uint64_t r)
  * Next pick, from a two-stage pipeline: a raw pick drawn now is resolved
  * GEN_AHEAD picks later (its alias entry has arrived), and used GEN_AHEAD
  * picks after that (its slot has arrived). The sequence of picks is the
- * same as without the pipeline.
+ * same as without the pipeline. Round robin needs neither stage: the
+ * slots are visited in order, which the hardware prefetcher follows.
  */
 static inline uint32_t
 pick_slot(struct gen *g)
 {
 	unsigned int k = g->ahead_pos;
 	uint32_t i = g->ahead[k];
-	uint32_t next = pick_resolve(g, g->draw[k]);
+	uint32_t next;
+
+	if (g->o.roundrobin) {
+		i = g->rr_pick;
+		if (++g->rr_pick == g->o.flows)
+			g->rr_pick = 0;
+		return i;
+	}
+	next = pick_resolve(g, g->draw[k]);
 
 	g->ahead[k] = next;
 	__builtin_prefetch(&g->slots[next], 1, 1);
@@ -734,9 +755,9 @@ generate(struct gen *g)
 	const uint64_t total = g->o.packets;
 	uint32_t i;
 
-	for (i = 0; i < GEN_AHEAD; i++)
+	for (i = 0; i < GEN_AHEAD && !g->o.roundrobin; i++)
 		g->ahead[i] = pick_resolve(g, splitmix64(&g->rng));
-	for (i = 0; i < GEN_AHEAD; i++)
+	for (i = 0; i < GEN_AHEAD && !g->o.roundrobin; i++)
 		g->draw[i] = pick_draw(g);
 	while (g->written < total && g->werr == 0) {
 		uint64_t left;
@@ -846,12 +867,17 @@ usage(FILE *f)
 "  --proto tcp|udp|mix     transport; mix: half the flows each (default tcp)\n"
 "  --tcp-sessions          TCP flows open with SYN/SYN-ACK/ACK and close with\n"
 "                          FIN-ACK/FIN-ACK/ACK around their data packets\n"
-"  --size 64|imix|1500|N   frame size on the wire, FCS included (64..9600;\n"
-"                          1518 = full 1500 MTU); imix: 64/570/1518 at 7:4:1\n"
-"                          (default 64); handshake/close packets are minimal\n"
-"  --popularity uniform|zipf[:s]\n"
+"  --size 64|imix|1500|N   frame size on the wire, FCS included (64..9600):\n"
+"                          the pcap record is N - 4 bytes (no FCS), so 64 is\n"
+"                          a 60-byte record, 1500 a 1496-byte record (IP\n"
+"                          1482) and 1518 a full 1500-byte IP MTU; imix:\n"
+"                          64/570/1518 at 7:4:1 (default 64); handshake and\n"
+"                          close packets are minimal\n"
+"  --popularity uniform|zipf[:s]|roundrobin\n"
 "                          which flow sends the next packet (default uniform;\n"
-"                          zipf exponent s default 1.0, slot 0 hottest)\n"
+"                          zipf exponent s default 1.0, slot 0 hottest;\n"
+"                          roundrobin: every live flow in turn, so N packets\n"
+"                          over N flows write exactly N flows)\n"
 "  --rate FLOWS_PER_S      new flows per second of traffic time, each\n"
 "                          replacing the oldest live flow (default 0: none)\n"
 "  --pps N                 timestamp spacing, packets per second (default 1000000)\n"
@@ -962,8 +988,12 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 			o->size = (uint32_t)v;
 			break;
 		case OPT_POP:
+			o->zipf = false;
+			o->roundrobin = false;
 			if (strcmp(optarg, "uniform") == 0) {
-				o->zipf = false;
+				/* the default */
+			} else if (strcmp(optarg, "roundrobin") == 0) {
+				o->roundrobin = true;
 			} else if (strncmp(optarg, "zipf", 4) == 0 &&
 				   (optarg[4] == '\0' || optarg[4] == ':')) {
 				o->zipf = true;
@@ -980,7 +1010,7 @@ parse_opts(int argc, char **argv, struct gen_opts *o)
 					}
 				}
 			} else {
-				fprintf(stderr, "fsgen: --popularity: uniform or zipf[:s], got '%s'\n",
+				fprintf(stderr, "fsgen: --popularity: uniform, zipf[:s] or roundrobin, got '%s'\n",
 					optarg);
 				return -1;
 			}
