@@ -461,7 +461,13 @@ fc_table_evict_candidate(struct fc_table *t, unsigned int budget)
 		return FC_TABLE_MISS;
 	/*
 	 * The first class with flows filed; in it, slots from the cursor
-	 * (scanned for free: a 16 KiB array) until `budget` flows were seen.
+	 * (scanned for free: a 16 KiB array). A flow filed there whose true
+	 * expiry is later (packets refreshed it) is re-filed where it now
+	 * belongs, as the expiry walk would do, and the walk goes on; the
+	 * first flow that is filed at its true expiry is the class's soonest
+	 * to expire. Each flow is re-filed at most once per timeout period, so
+	 * the work is amortised O(1) per eviction; `budget` bounds one call,
+	 * after which the soonest flow seen is taken.
 	 */
 	for (c = 0; c < FC_WHEEL_CLASSES; c++) {
 		int32_t best = FC_TABLE_MISS;
@@ -471,17 +477,26 @@ fc_table_evict_candidate(struct fc_table *t, unsigned int budget)
 		if (t->class_count[c] == 0)
 			continue;
 		for (i = 0; i < FC_WHEEL_SLOTS && left > 0; i++) {
-			uint32_t pos = t->slot[c][(t->cursor + i) & FC_WHEEL_MASK];
+			uint64_t sec = t->cursor + i;
+			uint32_t pos = t->slot[c][sec & FC_WHEEL_MASK];
 
-			for (; pos != LNIL && left > 0; left--) {
-				const struct fc_flow *f = &t->hot.rec[pos];
+			while (pos != LNIL && left > 0) {
+				struct fc_flow *f = &t->hot.rec[pos];
+				uint32_t next = LPOS(f->wheel_next);
 				uint64_t e = fc_table_expiry_s(t, f);
 
+				left--;
+				if (e <= sec || i == FC_WHEEL_MASK)
+					return (int32_t)pos;
 				if (e < best_exp) {
 					best = (int32_t)pos;
 					best_exp = e;
 				}
-				pos = LPOS(f->wheel_next);
+				if (next != LNIL)
+					rte_prefetch0(&t->hot.rec[next]);
+				wheel_unlink(t, pos);
+				wheel_file(t, pos, e);
+				pos = next;
 			}
 		}
 		if (best != FC_TABLE_MISS)

@@ -148,9 +148,10 @@ unsigned int fc_table_expire(struct fc_table *t, uint64_t now_ns,
 
 /**
  * Choose a flow to evict: a closed flow, else an embryonic flow, else any
- * flow; within the first class that has flows, the one with the soonest
- * true expiry among the first `budget` flows of that class from the
- * wheel's cursor.
+ * flow; within the first class that has flows, the one that expires
+ * soonest. Flows filed earlier than their true expiry met on the way are
+ * re-filed (at most `budget` flows are looked at; then the soonest seen
+ * is taken).
  * @return position, or FC_TABLE_MISS if the table is empty.
  */
 int32_t fc_table_evict_candidate(struct fc_table *t, unsigned int budget);
