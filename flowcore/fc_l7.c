@@ -140,6 +140,12 @@ fc_l7_put_bool(struct fc_l7_msg *m, uint8_t field, int v)
 }
 
 int
+fc_l7_put_ts(struct fc_l7_msg *m, uint8_t field, uint64_t ns)
+{
+	return put(m, field, FC_L7_T_TS, &ns, sizeof(ns));
+}
+
+int
 fc_l7_next_field(const struct fc_event_session *s, uint16_t *off,
 		 uint8_t *field, uint8_t *type, const uint8_t **p, uint16_t *len)
 {
@@ -226,6 +232,14 @@ out_value(struct out *o, uint8_t type, const uint8_t *p, uint16_t len)
 			out_raw(o, "true", 4);
 		else
 			out_raw(o, "false", 5);
+		break;
+	case FC_L7_T_TS:
+		v = 0;
+		if (len == sizeof(v))
+			memcpy(&v, p, sizeof(v));
+		n = snprintf(num, sizeof(num), "%" PRIu64 ".%06" PRIu64,
+			     v / FC_NS_PER_SEC, v % FC_NS_PER_SEC / FC_NS_PER_USEC);
+		out_raw(o, num, (size_t)n);
 		break;
 	default:
 		out_str(o, p, len);
@@ -345,6 +359,7 @@ struct fc_l7_engine {
 	uint32_t n_tail_free;
 	uint32_t free_head;         /**< first free record: index + 1, 0 = none */
 	uint64_t memory;            /**< bytes allocated */
+	uint64_t last_ts;           /**< packet time of the last fc_l7_feed() */
 	struct fc_l7_stats st;
 };
 
@@ -354,6 +369,7 @@ struct l7_call {
 	struct fc_l7_engine *e;
 	const struct fc_l7_sink *sink;
 	struct fc_l7_msg msg;
+	uint64_t ts;                /**< packet time of the call */
 	uint8_t proto;
 	uint8_t open;               /**< a message is open at the sink */
 };
@@ -438,6 +454,7 @@ call_init(struct l7_call *c, struct fc_l7_engine *e,
 	c->e = e;
 	c->sink = sink;
 	c->msg.s = NULL;
+	c->ts = e->last_ts;
 	c->proto = proto;
 	c->open = 0;
 }
@@ -525,11 +542,21 @@ sess_detach(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s)
 	return 0;
 }
 
-/* The parser failed: keep the record (for the reason) until fc_l7_end. */
+/*
+ * The parser failed: keep the record (for the reason) until fc_l7_end.
+ * The parser's end() runs first (fin = 0), so what it holds - DNS queries
+ * still waiting for a response - is reported now: a poisoned session gets
+ * no end() later.
+ */
 static int
 sess_poison(struct fc_l7_engine *e, fc_l7_session_t h, struct l7_session *s,
-	    const char *reason)
+	    const char *reason, struct l7_call *c)
 {
+	call_close(c);
+	if (s->parser->end != NULL) {
+		s->parser->end(state_of(e, h), 0, c->ts, &c->emit);
+		call_close(c);
+	}
 	sess_fini(e, h, s);
 	tail_put(e, &s->side[0]);
 	tail_put(e, &s->side[1]);
@@ -552,12 +579,12 @@ sess_give_up(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s)
 /* Act on a parser result other than OK. */
 static int
 sess_result(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s,
-	    enum fc_l7_result r, const struct l7_call *c)
+	    enum fc_l7_result r, struct l7_call *c)
 {
 	if (r == FC_L7_DETACH)
 		return sess_detach(e, h, s);
 	if (r == FC_L7_ERROR)
-		return sess_poison(e, *h, s, c->emit.error);
+		return sess_poison(e, *h, s, c->emit.error, c);
 	return 0;
 }
 
@@ -657,7 +684,7 @@ feed_stream(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s,
 			if (sd->tail_len >= cap) {
 				e->st.tail_overflows++;
 				return sess_poison(e, *h, s,
-						   "message larger than the parser's limit");
+						   "message larger than the parser's limit", c);
 			}
 			if (len == 0)
 				return 0;
@@ -684,7 +711,7 @@ feed_stream(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s,
 		/* run() stops only when the parser cannot progress: it needs
 		 * more than max_tail bytes at once. */
 		e->st.tail_overflows++;
-		return sess_poison(e, *h, s, "message larger than the parser's limit");
+		return sess_poison(e, *h, s, "message larger than the parser's limit", c);
 	}
 	if (tail_get(e, sd) != 0)
 		return sess_gap(e, h, s, side, rest, c);
@@ -868,6 +895,7 @@ fc_l7_feed(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t transport,
 	if (s->status == SESS_POISONED)
 		return -EPROTO;
 	e->st.bytes += len;
+	e->last_ts = ts;
 	call_init(&c, e, sink, s->parser != NULL ? s->parser->proto : FC_L7_NONE);
 	if (s->status == SESS_PROBING)
 		return sess_probe(e, h, s, side, p, len, ts, &c);

@@ -21,7 +21,9 @@
  * their hinted ports). A flow with no match after probe_limit bytes
  * gets no parser. A parser that merely does not recognise the traffic
  * (FC_L7_DETACH) detaches silently; one that fails on traffic it accepted
- * (FC_L7_ERROR) poisons the session: the caller ends the flow with reason
+ * (FC_L7_ERROR) poisons the session: its end() runs at once (fin = 0) so
+ * what it holds is reported (DNS queries still waiting for a response
+ * become "unanswered"), then the caller ends the flow with reason
  * parse_error and emits a parse_error anomaly with the reason text.
  *
  * MESSAGES. A message is a kind plus typed fields, encoded as
@@ -64,6 +66,7 @@ enum fc_l7_proto {
 #define FC_L7_T_STR 1  /**< bytes, rendered as a JSON string (escaped) */
 #define FC_L7_T_U64 2  /**< 8-byte unsigned, rendered as a JSON number */
 #define FC_L7_T_BOOL 3 /**< 1 byte, rendered true/false */
+#define FC_L7_T_TS 4   /**< 8-byte unsigned time in ns since the epoch, rendered like an event ts (seconds with 6 decimals) */
 
 /** One field of a parser's field table. Index in the table = field id. */
 struct fc_l7_field {
@@ -98,6 +101,7 @@ int fc_l7_put_str(struct fc_l7_msg *m, uint8_t field, const void *p, size_t len)
 int fc_l7_put_cstr(struct fc_l7_msg *m, uint8_t field, const char *s);
 int fc_l7_put_u64(struct fc_l7_msg *m, uint8_t field, uint64_t v);
 int fc_l7_put_bool(struct fc_l7_msg *m, uint8_t field, int v);
+int fc_l7_put_ts(struct fc_l7_msg *m, uint8_t field, uint64_t ns);
 
 /** Walk the records of a session body: returns 1 and fills the out
  * parameters for record at *off (advancing it), 0 at the end. */
@@ -161,7 +165,12 @@ struct fc_l7_parser {
 				   struct fc_l7_emit *emit);
 	/** A hole of len bytes on side: resynchronise or return DETACH. */
 	enum fc_l7_result (*gap)(void *state, uint8_t side, uint32_t len);
-	/** The flow ends (fin != 0: fin/idle/shutdown; 0: rst/evicted/...): flush what is pending. */
+	/**
+	 * The flow ends (fin != 0: fin/idle/shutdown; 0: rst/evicted/...), or
+	 * the parser just failed (fin = 0; not called again at the flow's
+	 * end): flush what is pending. The state is as the last parse() or
+	 * gap() left it.
+	 */
 	void (*end)(void *state, int fin, uint64_t ts, struct fc_l7_emit *emit);
 	/**
 	 * 1: probed only on flows where a port hint matches (protocols whose

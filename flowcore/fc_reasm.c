@@ -56,8 +56,9 @@
  *    and the loop resumes: the buffered run is delivered, memory is
  *    freed, and eventually the segment either fits or is in order. With
  *    nothing buffered this is "skip ahead to the segment and deliver it".
- * The common case - in order, nothing buffered - is one comparison and a
- * callback: no list walk and no mempool traffic.
+ * The common case - in order, nothing buffered or held, more than
+ * FC_REASM_PAD_MAX bytes - is a few comparisons and a callback: no list
+ * walk and no mempool traffic.
  *
  * DEADLINE. A stream keeps a lower bound of its buffered chunks' arrival
  * times. When packet time passes that bound by more than the deadline,
@@ -67,6 +68,51 @@
  * Counting: a segment with no new byte (all delivered or buffered already)
  * is one retransmit; otherwise trimmed bytes are overlap_bytes; a segment
  * that had to wait behind a hole is one ooo segment.
+ *
+ * OUT OF WINDOW. A segment more than FC_REASM_MAX_WINDOW from the next
+ * byte is dropped and counted, never turned into a gap: a single stray
+ * segment (corrupt sequence number, another connection's packet, a
+ * forged one) would otherwise restart the stream gigabytes away and
+ * declare the jump - and the jump back - as missing bytes. Behind, such a
+ * segment is old data whatever happened, so it never moves the stream.
+ * Ahead, it may be the capture resuming after it lost a huge stretch of
+ * the connection; that case shows as a run of segments that agree with
+ * one another and not with the stream, so FC_REASM_RESYNC_SEGS of them in
+ * a row, each within FC_REASM_RESYNC_SPAN of the previous one and with no
+ * in-window segment between them, resynchronise the stream at the lowest
+ * of them (the jump is then a real gap). Waiting for a run rather than
+ * capping the gap keeps byte offsets exact: every byte of the stream is
+ * either delivered or inside a declared gap, at its true position. The
+ * run's first segments are lost (counted); the hole they leave after the
+ * resync point becomes a gap like any other.
+ *
+ * LINK PADDING. Some taps and NICs hand over pure ACKs whose IP length
+ * covers the Ethernet padding, so each carries 2 or 6 zero bytes "at" the
+ * sender's next sequence number, and the real data later arrives at that
+ * same number. First wins would keep the zeros and cut the real data's
+ * head off (a TLS record loses its header). Zeek keeps the first copy
+ * (and raises rexmit_inconsistency when it still holds the old bytes),
+ * Suricata applies its target-based overlap policy; neither treats the
+ * zeros as padding. nDPI has an opt-in heuristic (tcp_ack_payload_heuristic)
+ * that ignores ACK-only packets carrying a few zero bytes. The rule here
+ * is narrower and decided by what follows the zeros: an
+ * all-zero segment of 2 to FC_REASM_PAD_MAX bytes (whatever its flags: a
+ * SYN-ACK without options is padded as well, its two zeros then sitting
+ * where the server's first record begins) that
+ * would be delivered in order with nothing buffered is held (no copy: it
+ * is zeros) instead of delivered. Then
+ *  - a later pad that overlaps it merges with it (repeated padded ACKs);
+ *  - data that starts at or before the held bytes supersedes them: the
+ *    zeros are dropped (pads_dropped) and the data delivered in their
+ *    place, as the sender's own sequence numbers say;
+ *  - data that starts after them (including a pad that continues them),
+ *    or a resync, proves they were stream data: they are delivered first;
+ *  - segments entirely at old sequence numbers leave them held;
+ *  - at the flush (flow end) a held pad is dropped: nothing followed it.
+ * Real 2-6 byte all-zero messages are thus delivered late (with the next
+ * data of their side) and lost only when they are the last bytes of the
+ * stream. The segment's PSH flag would sharpen the test (padded ACKs
+ * never carry it) but this layer is not given it.
  */
 #include <errno.h>
 #include <string.h>
@@ -80,6 +126,13 @@
 
 #define CHUNK_SIZE 512
 #define ALLOC_BATCH 32
+
+/** Smallest all-zero segment taken for link padding (1 byte: keep-alive). */
+#define PAD_MIN 2
+/** Most zero bytes held as one pad (overlapping pads merge). */
+#define PAD_HOLD_MAX 64
+
+static const uint8_t zeros[PAD_HOLD_MAX];
 
 /** One pool element: a contiguous range of buffered bytes. */
 struct chunk {
@@ -104,8 +157,12 @@ struct stream {
 	struct chunk *tail;      /**< last buffered chunk, or NULL */
 	uint64_t oldest_ts;      /**< lower bound of the buffered chunks' ts */
 	uint32_t next;           /**< sequence number of the next byte to deliver */
+	uint32_t far_lo;         /**< lowest sequence number of the far-ahead run */
+	uint32_t far_end;        /**< end of the run's last segment */
 	uint16_t n_segs;         /**< pieces buffered */
 	uint8_t state;           /**< enum stream_state */
+	uint8_t far_run;         /**< consecutive far-ahead segments */
+	uint8_t pad_len;         /**< zero bytes held at next as possible link padding */
 	struct fc_reasm_side_stats st;
 };
 
@@ -392,6 +449,111 @@ flush_stream(struct fc_reasm *r, struct stream *s, const struct fc_reasm_cb *cb,
 		skip_hole(r, s, s->head->seq, cb, arg);
 }
 
+/* A tiny all-zero segment that may be link padding (see LINK PADDING). */
+static inline int
+pad_like(const uint8_t *p, uint32_t len)
+{
+	if (len < PAD_MIN || len > FC_REASM_PAD_MAX)
+		return 0;
+	for (uint32_t i = 0; i < len; i++)
+		if (p[i] != 0)
+			return 0;
+	return 1;
+}
+
+/* The held pad was stream data after all: deliver its zeros. */
+static void
+pad_commit(struct stream *s, const struct fc_reasm_cb *cb, void *arg)
+{
+	uint32_t n = s->pad_len;
+
+	s->pad_len = 0;
+	deliver(s, zeros, n, cb, arg);
+	s->next += n;
+}
+
+/* The held pad was link padding: forget it. */
+static void
+pad_drop(struct fc_reasm *r, struct stream *s)
+{
+	s->pad_len = 0;
+	s->st.pads_dropped++;
+	r->st.pads_dropped++;
+}
+
+/*
+ * A segment [seq, seq + len) arrives while a pad is held at next.
+ * @return 1 if the segment was merged into the pad (nothing else to do).
+ */
+static int
+pad_resolve(struct fc_reasm *r, struct stream *s, uint32_t seq,
+	    const uint8_t *p, uint32_t len,
+	    const struct fc_reasm_cb *cb, void *arg)
+{
+	uint32_t end = seq + len, pend = s->next + s->pad_len;
+
+	if (FC_SEQ_LEQ(end, s->next))
+		return 0;       /* old bytes only: says nothing about the pad */
+	if (pad_like(p, len)) {
+		if (FC_SEQ_LT(seq, pend)) {
+			uint32_t ne = FC_SEQ_GT(end, pend) ? end : pend;
+
+			if (ne - s->next <= PAD_HOLD_MAX) {
+				s->pad_len = (uint8_t)(ne - s->next);
+				return 1;
+			}
+		}
+		pad_commit(s, cb, arg);
+		return 0;
+	}
+	if (FC_SEQ_LEQ(seq, s->next))
+		pad_drop(r, s); /* data in the pad's place: it was padding */
+	else
+		pad_commit(s, cb, arg);
+	return 0;
+}
+
+/*
+ * A segment more than FC_REASM_MAX_WINDOW away from next (see OUT OF
+ * WINDOW). @return 1 if it completed a far-ahead run and the stream was
+ * resynchronised (the caller goes on placing it), 0 if it was dropped.
+ */
+static int
+far_segment(struct fc_reasm *r, struct stream *s, uint32_t seq, uint32_t len,
+	    const struct fc_reasm_cb *cb, void *arg)
+{
+	int32_t d = FC_SEQ_DIFF(seq, s->next);
+	int32_t near = FC_SEQ_DIFF(seq, s->far_end);
+
+	if (d < 0) {
+		s->far_run = 0;
+	} else {
+		if (s->far_run > 0 && near <= (int32_t)FC_REASM_RESYNC_SPAN &&
+		    near >= -(int32_t)FC_REASM_RESYNC_SPAN) {
+			s->far_run++;
+			if (FC_SEQ_LT(seq, s->far_lo))
+				s->far_lo = seq;
+		} else {
+			s->far_run = 1;
+			s->far_lo = seq;
+		}
+		s->far_end = seq + len;
+		if (s->far_run >= FC_REASM_RESYNC_SEGS) {
+			s->far_run = 0;
+			if (s->pad_len != 0)
+				pad_commit(s, cb, arg);
+			flush_stream(r, s, cb, arg);
+			declare_gap(r, s, s->far_lo - s->next, cb, arg);
+			s->next = s->far_lo;
+			r->st.resyncs++;
+			return 1;
+		}
+	}
+	s->st.out_of_window++;
+	r->st.out_of_window++;
+	return 0;
+}
+
 static void
 poison(struct fc_reasm *r, struct stream *s, uint64_t extra)
 {
@@ -554,11 +716,21 @@ segment_slow(struct fc_reasm *r, struct stream *s, uint32_t seq,
 	int32_t d = FC_SEQ_DIFF(seq, s->next);
 	int memcap_counted = 0;
 
-	if (d > (int32_t)FC_REASM_MAX_WINDOW || d < -(int32_t)FC_REASM_MAX_WINDOW) {
-		flush_stream(r, s, cb, arg);
-		declare_gap(r, s, seq - s->next, cb, arg);
-		s->next = seq;
-		r->st.resyncs++;
+	if (FC_UNLIKELY(d > (int32_t)FC_REASM_MAX_WINDOW ||
+			d < -(int32_t)FC_REASM_MAX_WINDOW)) {
+		if (!far_segment(r, s, seq, len, cb, arg))
+			return 0;
+	} else {
+		s->far_run = 0;
+	}
+	if (s->pad_len != 0 &&
+	    pad_resolve(r, s, seq, payload, len, cb, arg))
+		return 0;
+	if (s->head == NULL && FC_SEQ_LEQ(seq, s->next) &&
+	    FC_SEQ_GT(w.end, s->next) && pad_like(payload, len)) {
+		/* Possible link padding: held, decided by what follows. */
+		s->pad_len = (uint8_t)(w.end - s->next);
+		return 0;
 	}
 	for (;;) {
 		enum store_rc rc;
@@ -710,8 +882,8 @@ fc_reasm_segment(struct fc_reasm *r, fc_stream_t *stream,
 		r->st.dropped_bytes += len;
 		return -ENOSPC;
 	}
-	if (FC_LIKELY(s->head == NULL)) {
-		if (FC_LIKELY(seq == s->next && len > 0)) {
+	if (FC_LIKELY(s->head == NULL && s->pad_len == 0)) {
+		if (FC_LIKELY(seq == s->next && len > FC_REASM_PAD_MAX)) {
 			deliver(s, seg->payload, len, cb, arg);
 			s->next = seq + len;
 			return 0;
@@ -732,8 +904,12 @@ fc_reasm_flush(struct fc_reasm *r, fc_stream_t stream,
 {
 	struct stream *s = stream_get(r, stream);
 
-	if (s != NULL && s->state == STREAM_ACTIVE)
-		flush_stream(r, s, cb, arg);
+	if (s == NULL || s->state != STREAM_ACTIVE)
+		return;
+	/* Nothing followed the held zeros: they were padding. */
+	if (s->pad_len != 0)
+		pad_drop(r, s);
+	flush_stream(r, s, cb, arg);
 }
 
 void

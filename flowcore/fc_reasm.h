@@ -27,7 +27,22 @@
  * poisoned because other flows hold the memory.
  *
  * Sequence numbers are compared with serial-number arithmetic (FC_SEQ_*),
- * so every ISN, including 0, 1, 2^31 and 2^32 - 1, works.
+ * so every ISN, including 0, 1, 2^31 and 2^32 - 1, works. A segment more
+ * than FC_REASM_MAX_WINDOW away from the next expected byte is out of the
+ * window: it is counted (out_of_window) and dropped, with no gap. Only a
+ * run of FC_REASM_RESYNC_SEGS such segments, all far ahead and close to
+ * one another, moves the stream there (counter resyncs).
+ *
+ * Link padding counted as payload: some networks deliver pure ACKs whose
+ * IP length covers the Ethernet padding, so 2 to 6 zero bytes appear as
+ * data at the sender's next sequence number, and the real data later
+ * arrives at that same number. A tiny all-zero segment (2 to
+ * FC_REASM_PAD_MAX bytes, whatever its flags: a SYN-ACK or RST without
+ * options is padded too) that would be delivered in order is
+ * therefore held back: data that starts at or before its first byte
+ * supersedes it (the zeros are dropped, counter pads_dropped); data that
+ * starts after it, or a hole behind it, proves it was stream data and it
+ * is delivered. At the flush a held pad is dropped.
  *
  * Thread-safety: not MT-safe; one context per lcore.
  */
@@ -65,11 +80,31 @@ typedef uint32_t fc_stream_t;
 /**
  * Farthest a segment may lie from the next expected byte, either way
  * (2^30, the largest TCP window, RFC 7323 section 2.3). A segment beyond
- * it cannot belong to the stream as we know it (e.g. the capture lost
- * gigabytes): delivery restarts at it after flushing the buffer and
- * declaring the jump as a gap (counter resyncs).
+ * it cannot belong to the stream as we know it: it is counted
+ * (out_of_window) and dropped without a gap, so one stray or corrupt
+ * segment never costs the stream anything.
  */
 #define FC_REASM_MAX_WINDOW (UINT32_C(1) << 30)
+
+/**
+ * Consecutive far-ahead segments (each more than FC_REASM_MAX_WINDOW ahead
+ * of the next expected byte, each within FC_REASM_RESYNC_SPAN of the one
+ * before, no in-window segment between them) after which the stream
+ * resynchronises: what is buffered is flushed, the jump to the lowest of
+ * them is declared as a gap and delivery goes on from there (counter
+ * resyncs). This is the capture that lost gigabytes of one connection; a
+ * segment far behind never moves the stream.
+ */
+#define FC_REASM_RESYNC_SEGS 4
+
+/** Largest distance between consecutive segments of one far-ahead run. */
+#define FC_REASM_RESYNC_SPAN (UINT32_C(1) << 20)
+
+/**
+ * Largest all-zero segment held back as possible link padding: the
+ * Ethernet padding of a pure ACK (60-byte minimum frame - 14 - 20 - 20).
+ */
+#define FC_REASM_PAD_MAX 6
 
 /** What to do when a side's limits are reached. */
 #define FC_REASM_OVERFLOW_POLICIES(X) \
@@ -125,6 +160,8 @@ struct fc_reasm_side_stats {
 	uint64_t overlap_bytes;  /**< bytes of partial overlaps trimmed (first wins) */
 	uint64_t gap_bytes;      /**< bytes declared missing */
 	uint64_t dropped_oversize; /**< bytes not kept: drop_flow poisoned the side (its buffer, the segment, every later one); sliding_window never drops, it declares gaps */
+	uint64_t out_of_window;  /**< segments dropped: more than FC_REASM_MAX_WINDOW from the next byte */
+	uint64_t pads_dropped;   /**< tiny all-zero segments dropped as link padding (superseded, or held at the flush) */
 	uint32_t high_watermark; /**< peak OOO bytes buffered */
 	uint32_t buffered;       /**< OOO bytes buffered now */
 };
@@ -143,7 +180,9 @@ struct fc_reasm_side_stats {
 	X(memcap_hits,        "segments that met the memcap") \
 	X(dropped_bytes,      "bytes not kept: poisoned streams (drop_flow)") \
 	X(poisoned,           "streams poisoned by the drop_flow policy") \
-	X(resyncs,            "segments beyond the window: delivery restarted there")
+	X(resyncs,            "runs of far-ahead segments: delivery restarted there") \
+	X(out_of_window,      "segments dropped: farther than the maximum window from the next byte") \
+	X(pads_dropped,       "tiny all-zero segments dropped as link padding")
 
 struct fc_reasm_stats {
 #define FC_X_FIELD(name, desc) uint64_t name;

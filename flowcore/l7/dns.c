@@ -6,24 +6,34 @@
  * decoder, the field table and the per-flow state.
  *
  * MESSAGES. Kinds "query" (QR = 0), "response" (QR = 1) and "unanswered"
- * (a query that got no response before the flow ended or was pushed out
- * of the pending table). Field names follow Zeek's dns.log: trans_id,
+ * (a query that got no response: see CORRELATION). Field names follow
+ * Zeek's dns.log: trans_id,
  * opcode, opcode_name, rcode, rcode_name (responses), the header flags AA,
  * TC, RD, RA and Z (the three bits after RA), the first question as
  * query, qclass, qclass_name, qtype, qtype_name (questions: the count, only
  * when there is more than one), and for responses the answer section as
  * answers (repeated, presentation text) with TTLs (repeated, seconds), and
  * rtt_us, the time from the matching query to the response in
- * microseconds. Answers are decoded for A, AAAA, CNAME, NS, PTR, MX
- * ("preference exchange"), TXT (the strings joined by a space), SOA
- * ("mname rname serial refresh retry expire minimum") and SRV ("priority
- * weight port target"); any other type renders as "<TYPE>: <rdlen> bytes".
- * The root name renders as ".".
+ * microseconds. Answers are rendered as Zeek's dns.log renders them: A and
+ * AAAA as addresses, CNAME, NS and PTR as the name, MX as the exchange
+ * name and SRV as the target name (Zeek drops preference, priority,
+ * weight and port), SOA as the primary server name (mname), TXT as
+ * "TXT <length> <string>" per character-string, joined by a space; any
+ * other type renders as "<TYPE>: <rdlen> bytes". The root name renders
+ * as ".".
  *
- * CORRELATION. Queries wait in a small per-flow table (DNS_PENDING
- * entries) keyed by transaction id; a response takes the entry with its
- * id. A query whose id is already pending (a retransmission) keeps the
- * first entry; a full table reports its oldest entry as unanswered.
+ * CORRELATION. Queries wait in a per-flow table of DNS_PENDING entries
+ * (enough for a resolver's parallel queries on one flow) keyed by
+ * transaction id; a response takes the entry with its id and reports
+ * rtt_us. A query whose id is already pending (a retransmission) keeps
+ * the first entry. A query is reported "unanswered" (with trans_id, its
+ * question and query_ts, the time it was sent) when it has waited
+ * DNS_QUERY_TIMEOUT_NS - checked on every later message of the flow - or
+ * when the flow ends, or when the session is poisoned, or, if the table
+ * is full, when a newer query needs its entry (the oldest goes). Query
+ * names live in a per-flow arena of DNS_NAME_ARENA bytes, compacted when
+ * it fills; a query whose name finds no room there (every entry holding
+ * a long name) is still correlated and reported, without its name.
  *
  * NAMES. Compression pointers (RFC 1035 section 4.1.4) must point before
  * the start of the label run that contains them and past the header, so
@@ -49,8 +59,12 @@
 #include "fc_event.h"
 #include "fc_l7.h"
 
-/** Pending queries per flow. */
-#define DNS_PENDING 4
+/** Pending (unanswered) queries per flow. */
+#define DNS_PENDING 32
+/** A query unanswered for this long is reported (ns; Zeek and the reference Correlator use 30 s). */
+#define DNS_QUERY_TIMEOUT_NS (UINT64_C(30) * FC_NS_PER_SEC)
+/** Bytes of query names kept per flow for the pending queries. */
+#define DNS_NAME_ARENA 1024
 /** Most compression jumps in one name. */
 #define DNS_MAX_JUMPS 32
 /** Longest name in presentation form (254 characters) plus NUL. */
@@ -79,7 +93,8 @@
 	X(QUESTIONS,   "questions",   FC_L7_T_U64,  0) \
 	X(ANSWERS,     "answers",     FC_L7_T_STR,  1) \
 	X(TTLS,        "TTLs",        FC_L7_T_U64,  1) \
-	X(RTT_US,      "rtt_us",      FC_L7_T_U64,  0)
+	X(RTT_US,      "rtt_us",      FC_L7_T_U64,  0) \
+	X(QUERY_TS,    "query_ts",    FC_L7_T_TS,   0)
 
 #define DNS_X_ENUM(id, name, type, rep) DF_##id,
 enum dns_field { DNS_FIELDS(DNS_X_ENUM) DF_MAX };
@@ -137,16 +152,18 @@ struct dns_pending {
 	uint16_t id;
 	uint16_t qtype;
 	uint16_t qclass;
+	uint16_t name_off;    /**< query name at names[name_off] */
+	uint8_t name_len;     /**< bytes of the name kept (0: none) */
 	uint8_t used;
 	uint8_t side;         /**< side that sent the query */
 	uint8_t has_q;        /**< a question was present */
-	uint8_t qname_len;
-	char qname[DNS_NAME_MAX - 1];
 };
 
 struct dns_state {
 	struct dns_pending pend[DNS_PENDING];
 	uint32_t skip[2];     /**< TCP: bytes of an oversize message still to skip */
+	uint16_t names_top;   /**< bytes of names[] handed out (live or not) */
+	char names[DNS_NAME_ARENA]; /**< query names of the pending entries */
 };
 
 static const char *
@@ -329,7 +346,7 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 			return -1;
 		if (out == NULL)
 			return 0;
-		ans_printf(out, &len, "%u %s", rd16(msg + rd), name);
+		ans_printf(out, &len, "%s", name);
 		return (int)len;
 	case T_SRV:
 		if (rdlen < 7)
@@ -339,8 +356,7 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 			return -1;
 		if (out == NULL)
 			return 0;
-		ans_printf(out, &len, "%u %u %u %s", rd16(msg + rd),
-			   rd16(msg + rd + 2), rd16(msg + rd + 4), name);
+		ans_printf(out, &len, "%s", name);
 		return (int)len;
 	case T_SOA:
 		if (dns_name(msg, end, &off, name) < 0 ||
@@ -348,9 +364,7 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 			return -1;
 		if (out == NULL)
 			return 0;
-		ans_printf(out, &len, "%s %s %u %u %u %u %u", name, name2,
-			   rd32(msg + off), rd32(msg + off + 4), rd32(msg + off + 8),
-			   rd32(msg + off + 12), rd32(msg + off + 16));
+		ans_printf(out, &len, "%s", name);
 		return (int)len;
 	case T_TXT:
 		while (off < end) {
@@ -362,8 +376,7 @@ dns_rdata(const uint8_t *msg, uint16_t type, uint32_t rd,
 				off += 1u + l;
 				continue;
 			}
-			if (len > 0 && len < DNS_ANSWER_MAX - 1)
-				out[len++] = ' ';
+			ans_printf(out, &len, "%sTXT %u ", len > 0 ? " " : "", l);
 			for (uint32_t i = 0; i < l && len < DNS_ANSWER_MAX - 1; i++)
 				out[len++] = (char)msg[off + 1 + i];
 			off += 1u + l;
@@ -398,7 +411,8 @@ put_question(struct fc_l7_msg *m, const char *name, uint32_t name_len,
 	const char *cn = dns_class_name(qclass);
 	const char *tn = dns_type_name(qtype);
 
-	fc_l7_put_str(m, DF_QUERY, name, name_len);
+	if (name != NULL)
+		fc_l7_put_str(m, DF_QUERY, name, name_len);
 	fc_l7_put_u64(m, DF_QCLASS, qclass);
 	if (cn != NULL)
 		fc_l7_put_cstr(m, DF_QCLASS_NAME, cn);
@@ -497,22 +511,87 @@ put_header(struct fc_l7_msg *m, const uint8_t *msg, int response)
 }
 
 static void
-emit_unanswered(struct dns_pending *pq, struct fc_l7_emit *emit)
+emit_unanswered(struct dns_state *s, struct dns_pending *pq,
+		struct fc_l7_emit *emit)
 {
 	struct fc_l7_msg *m = emit->begin(emit->arg, DK_UNANSWERED, pq->side);
 
 	fc_l7_put_u64(m, DF_TRANS_ID, pq->id);
 	if (pq->has_q)
-		put_question(m, pq->qname, pq->qname_len, pq->qtype, pq->qclass);
+		put_question(m, pq->name_len > 0 ? s->names + pq->name_off : NULL,
+			     pq->name_len, pq->qtype, pq->qclass);
+	fc_l7_put_ts(m, DF_QUERY_TS, pq->ts);
 	emit->end(emit->arg, m);
 	pq->used = 0;
+	pq->name_len = 0;
+}
+
+/* The pending entry that waits longest, NULL if none. */
+static struct dns_pending *
+pend_oldest(struct dns_state *s)
+{
+	struct dns_pending *oldest = NULL;
+
+	for (unsigned int i = 0; i < DNS_PENDING; i++)
+		if (s->pend[i].used && (oldest == NULL || s->pend[i].ts < oldest->ts))
+			oldest = &s->pend[i];
+	return oldest;
+}
+
+/* Report, oldest first, the queries that waited DNS_QUERY_TIMEOUT_NS by now. */
+static void
+pend_expire(struct dns_state *s, uint64_t now, struct fc_l7_emit *emit)
+{
+	struct dns_pending *pq;
+
+	while ((pq = pend_oldest(s)) != NULL && now > pq->ts &&
+	       now - pq->ts >= DNS_QUERY_TIMEOUT_NS)
+		emit_unanswered(s, pq, emit);
+}
+
+/*
+ * Room for n bytes of name: the arena is compacted (live names moved to
+ * its start, in place order) when its top would pass the end.
+ * @return the offset, or -1 if the live names leave no room.
+ */
+static int
+names_alloc(struct dns_state *s, uint32_t n)
+{
+	uint16_t top = 0;
+
+	if (s->names_top + n <= DNS_NAME_ARENA) {
+		s->names_top = (uint16_t)(s->names_top + n);
+		return s->names_top - (int)n;
+	}
+	for (;;) {
+		struct dns_pending *low = NULL;
+
+		/* The live name lowest in the arena not yet moved. */
+		for (unsigned int i = 0; i < DNS_PENDING; i++) {
+			struct dns_pending *pq = &s->pend[i];
+
+			if (pq->used && pq->name_len > 0 && pq->name_off >= top &&
+			    (low == NULL || pq->name_off < low->name_off))
+				low = pq;
+		}
+		if (low == NULL)
+			break;
+		memmove(s->names + top, s->names + low->name_off, low->name_len);
+		low->name_off = top;
+		top = (uint16_t)(top + low->name_len);
+	}
+	s->names_top = top;
+	if (top + n > DNS_NAME_ARENA)
+		return -1;
+	s->names_top = (uint16_t)(top + n);
+	return top;
 }
 
 static void
 pend_add(struct dns_state *s, uint8_t side, uint16_t id, const struct dns_q *q,
 	 uint64_t ts, struct fc_l7_emit *emit)
 {
-	struct dns_pending *slot = NULL, *oldest = NULL;
+	struct dns_pending *slot = NULL;
 
 	for (unsigned int i = 0; i < DNS_PENDING; i++) {
 		struct dns_pending *pq = &s->pend[i];
@@ -524,25 +603,29 @@ pend_add(struct dns_state *s, uint8_t side, uint16_t id, const struct dns_q *q,
 		}
 		if (pq->id == id)
 			return;             /* a retransmission: keep the first */
-		if (oldest == NULL || pq->ts < oldest->ts)
-			oldest = pq;
 	}
 	if (slot == NULL) {
-		emit_unanswered(oldest, emit);
-		slot = oldest;
+		slot = pend_oldest(s);
+		emit_unanswered(s, slot, emit);
 	}
-	memset(slot, 0, offsetof(struct dns_pending, qname));
+	memset(slot, 0, sizeof(*slot));
 	slot->used = 1;
 	slot->id = id;
 	slot->ts = ts;
 	slot->side = side;
 	if (q->present) {
+		/* Presentation names are at most 254 characters. */
+		uint32_t n = q->name_len < UINT8_MAX ? (uint32_t)q->name_len : UINT8_MAX;
+		int off = names_alloc(s, n);
+
 		slot->has_q = 1;
 		slot->qtype = q->qtype;
 		slot->qclass = q->qclass;
-		slot->qname_len = (uint8_t)(q->name_len < (int)sizeof(slot->qname) ?
-					    q->name_len : (int)sizeof(slot->qname));
-		memcpy(slot->qname, q->name, slot->qname_len);
+		if (off >= 0) {
+			slot->name_off = (uint16_t)off;
+			slot->name_len = (uint8_t)n;
+			memcpy(s->names + off, q->name, n);
+		}
 	}
 }
 
@@ -572,6 +655,7 @@ dns_message(struct dns_state *s, uint8_t side, const uint8_t *msg, uint32_t n,
 	}
 	response = msg[2] >> 7;
 	id = rd16(msg);
+	pend_expire(s, ts, emit);
 	if (!response) {
 		pend_add(s, side, id, &q, ts, emit);
 		m = emit->begin(emit->arg, DK_QUERY, side);
@@ -590,6 +674,7 @@ dns_message(struct dns_state *s, uint8_t side, const uint8_t *msg, uint32_t n,
 			fc_l7_put_u64(m, DF_RTT_US,
 				      ts >= pq->ts ? (ts - pq->ts) / FC_NS_PER_USEC : 0);
 			pq->used = 0;
+			pq->name_len = 0;
 		}
 	}
 	emit->end(emit->arg, m);
@@ -654,23 +739,18 @@ dns_gap_tcp(void *state, uint8_t side, uint32_t len)
 	return FC_L7_DETACH;
 }
 
+/* Flow end or poisoned session: every pending query, oldest first. */
 static void
 dns_end(void *state, int fin, uint64_t ts, struct fc_l7_emit *emit)
 {
 	struct dns_state *s = state;
+	struct dns_pending *pq;
 
 	(void)fin;
 	(void)ts;
-	for (;;) {
-		struct dns_pending *oldest = NULL;
-
-		for (unsigned int i = 0; i < DNS_PENDING; i++)
-			if (s->pend[i].used && (oldest == NULL || s->pend[i].ts < oldest->ts))
-				oldest = &s->pend[i];
-		if (oldest == NULL)
-			break;
-		emit_unanswered(oldest, emit);
-	}
+	while ((pq = pend_oldest(s)) != NULL)
+		emit_unanswered(s, pq, emit);
+	s->names_top = 0;
 }
 
 /*

@@ -450,7 +450,11 @@ test_l7_detach(void **st)
 	fc_l7_engine_free(e);
 }
 
-/* ERROR: -EPROTO with the parser's reason until fc_l7_end releases. */
+/*
+ * ERROR: -EPROTO with the parser's reason until fc_l7_end releases. The
+ * parser's end() runs once, when it is poisoned (what it held is reported
+ * then), and not again at fc_l7_end.
+ */
 static void
 test_l7_error_poisons(void **st)
 {
@@ -459,18 +463,26 @@ test_l7_error_poisons(void **st)
 	struct fc_l7_sink sink;
 	struct cap *c = cap_new(&sink);
 	fc_l7_session_t h = 0;
+	uint64_t v;
 
 	(void)st;
 	assert_int_equal(feed(e, &h, FC_SIDE_ORIG, "REC!ER", &sink), 0);
 	assert_null(fc_l7_session_error(e, h));
+	assert_int_equal(c->n, 1);
 	assert_int_equal(feed(e, &h, FC_SIDE_ORIG, "R.AA", &sink), -EPROTO);
 	assert_string_equal(fc_l7_session_error(e, h), "rec: error record");
 	assert_int_equal(s->errors, 1);
 	assert_int_equal(s->tails_in_use, 0);
+	/* end() reported at the poisoning: kind "end", 1 record parsed. */
+	assert_int_equal(c->n, 2);
+	assert_int_equal(c->ev[1].kind, 1);
+	assert_int_equal(c->ev[1].data[0], 1);
+	memcpy(&v, &c->ev[1].data[4], sizeof(v));
+	assert_int_equal(v, 1);
 	assert_int_equal(feed(e, &h, FC_SIDE_ORIG, "AAAA", &sink), -EPROTO);
-	assert_int_equal(c->n, 1);
+	assert_int_equal(c->n, 2);
 	fc_l7_end(e, &h, 0, 0, &sink);
-	assert_int_equal(c->n, 1);      /* a poisoned parser is not ended */
+	assert_int_equal(c->n, 2);      /* not ended a second time */
 	assert_int_equal(h, 0);
 	assert_int_equal(s->sessions_in_use, 0);
 	free(c);

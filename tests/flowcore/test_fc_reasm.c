@@ -2,8 +2,9 @@
 /*
  * Unit tests of fc_reasm. Most scenarios are step lists: each step is a
  * segment (offset from the stream start, bytes, flags, packet time), the
- * consumer appends delivered bytes to a string and writes "<gap N>" for a
- * gap, and the string is compared with the expected picture before and
+ * consumer appends delivered bytes to a string (a zero byte as '.') and
+ * writes "<gap N>" for a gap, and the string is compared with the expected
+ * picture before and
  * after fc_reasm_flush(), along with the side's counters. Every list runs
  * at the ISNs 0, 1, 2^31 and 2^32 - 1, so each case also crosses the
  * sequence wrap somewhere.
@@ -51,7 +52,8 @@ pic_data(void *arg, const uint8_t *p, uint32_t n)
 	struct pic *c = arg;
 
 	assert_true(c->len + n < sizeof(c->s));
-	memcpy(c->s + c->len, p, n);
+	for (uint32_t i = 0; i < n; i++)
+		c->s[c->len + i] = p[i] != 0 ? (char)p[i] : '.';
 	c->len += n;
 	c->s[c->len] = '\0';
 }
@@ -107,18 +109,26 @@ static const struct fc_reasm_cb chk_cb = { chk_data, chk_gap };
 
 struct step {
 	int32_t rel;       /**< offset of the first byte from ISN + 1 */
-	const char *data;  /**< NULL: a segment without payload */
+	const char *data;  /**< NULL: a segment without payload (or zeros) */
 	uint8_t flags;     /**< FC_REASM_SEG_*; SYN: rel is the ISN's offset */
 	uint32_t t_ms;     /**< packet time after T0 */
 	int rc;            /**< expected return */
 	uint8_t last;      /**< end of the list */
+	uint8_t zeros;     /**< data == NULL: payload of this many zero bytes */
 };
 
-#define S(rel, d) { (rel), (d), 0, 0, 0, 0 }
-#define ST(rel, d, t) { (rel), (d), 0, (t), 0, 0 }
-#define SF(rel, d, f) { (rel), (d), (f), 0, 0, 0 }
-#define SRC(rel, d, rc) { (rel), (d), 0, 0, (rc), 0 }
-#define END { 0, NULL, 0, 0, 0, 1 }
+#define S(rel, d) { (rel), (d), 0, 0, 0, 0, 0 }
+#define ST(rel, d, t) { (rel), (d), 0, (t), 0, 0, 0 }
+#define SF(rel, d, f) { (rel), (d), (f), 0, 0, 0, 0 }
+#define SRC(rel, d, rc) { (rel), (d), 0, 0, (rc), 0, 0 }
+#define Z(rel, n) { (rel), NULL, 0, 0, 0, 0, (n) }
+#define ZF(rel, n, f) { (rel), NULL, (f), 0, 0, 0, (n) }
+#define END { 0, NULL, 0, 0, 0, 1, 0 }
+
+/* Sequence offset of a far segment, beyond FC_REASM_MAX_WINDOW. */
+#define FAR 0x50000000
+
+static const uint8_t zero_bytes[64];
 
 struct counts {
 	uint64_t retransmits;
@@ -126,6 +136,9 @@ struct counts {
 	uint64_t ooo_segs;
 	uint64_t gap_bytes;
 	uint64_t dropped;
+	uint64_t out_of_window;
+	uint64_t pads_dropped;
+	uint64_t resyncs;
 };
 
 struct reasm_case {
@@ -179,8 +192,9 @@ run_case(const struct reasm_case *k, uint32_t isn)
 	for (const struct step *s = k->steps; !s->last; s++) {
 		struct fc_reasm_seg seg = {
 			.seq = isn + 1 + (uint32_t)s->rel,
-			.len = s->data != NULL ? (uint32_t)strlen(s->data) : 0,
-			.payload = (const uint8_t *)s->data,
+			.len = s->data != NULL ? (uint32_t)strlen(s->data) : s->zeros,
+			.payload = s->data != NULL ? (const uint8_t *)s->data :
+				   s->zeros > 0 ? zero_bytes : NULL,
 			.ts = T0 + s->t_ms * MS,
 			.flags = s->flags,
 		};
@@ -201,6 +215,8 @@ run_case(const struct reasm_case *k, uint32_t isn)
 	assert_int_equal(ss.ooo_segs, k->c.ooo_segs);
 	assert_int_equal(ss.gap_bytes, k->c.gap_bytes);
 	assert_int_equal(ss.dropped_oversize, k->c.dropped);
+	assert_int_equal(ss.out_of_window, k->c.out_of_window);
+	assert_int_equal(ss.pads_dropped, k->c.pads_dropped);
 	assert_int_equal(ss.buffered, 0);
 	assert_int_equal(fc_reasm_poisoned(r, h), k->poisoned);
 	/* The context's counters are the one side's. */
@@ -210,6 +226,9 @@ run_case(const struct reasm_case *k, uint32_t isn)
 	assert_int_equal(st->gap_bytes, k->c.gap_bytes);
 	assert_int_equal(st->dropped_bytes, k->c.dropped);
 	assert_int_equal(st->poisoned, (uint64_t)k->poisoned);
+	assert_int_equal(st->out_of_window, k->c.out_of_window);
+	assert_int_equal(st->pads_dropped, k->c.pads_dropped);
+	assert_int_equal(st->resyncs, k->c.resyncs);
 	assert_true(ss.delivered <= bytes);
 	assert_int_equal(st->streams_created, 1);
 	fc_reasm_release(r, &h);
@@ -395,8 +414,14 @@ test_reasm_deadline(void **state)
  * Where the stream starts: with the SYN seen a first segment beyond
  * ISN + 1 waits for the bytes before it; mid-stream the first segment
  * sets the start and earlier bytes are old; data before the ISN is old;
- * a SYN's payload (TCP Fast Open) is delivered with or without the ISN;
- * a segment more than 2^30 away restarts delivery after a gap.
+ * a SYN's payload (TCP Fast Open) is delivered with or without the ISN.
+ *
+ * Out of window (more than 2^30 away): one stray segment far ahead or far
+ * behind, then normal data, delivers everything with no gap (the stray is
+ * only counted); scattered far strays, or far segments interrupted by
+ * in-window data, never move the stream; a run of FC_REASM_RESYNC_SEGS
+ * close far-ahead segments resynchronises at the lowest of them: the jump
+ * is a gap and the hole the dropped run members leave becomes a gap too.
  */
 static void
 test_reasm_stream_start(void **state)
@@ -435,11 +460,131 @@ test_reasm_stream_start(void **state)
 						  S(0, "AB"),
 						  SF(2, NULL, FC_REASM_SEG_FIN), END },
 		  .expect = "AB", .expect_flush = "" },
-		{ .name = "resync_far_jump", .has_isn = 0,
-		  .steps = (const struct step[]){ S(0, "AA"), S(0x50000000, "ZZ"),
-						  S(0x50000002, "Y"), END },
-		  .expect = "AA<gap 1342177278>ZZY", .expect_flush = "",
-		  .c = { .gap_bytes = 1342177278 } },
+		{ .name = "stray_far_ahead_then_normal", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AA"), S(FAR, "ZZ"),
+						  S(2, "BB"), S(4, "CC"), END },
+		  .expect = "AABBCC", .expect_flush = "",
+		  .c = { .out_of_window = 1 } },
+		{ .name = "stray_far_behind_then_normal", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AA"), S(-FAR, "ZZ"),
+						  S(2, "BB"), S(4, "CC"), END },
+		  .expect = "AABBCC", .expect_flush = "",
+		  .c = { .out_of_window = 1 } },
+		{ .name = "stray_far_midstream_then_normal", .has_isn = 0,
+		  .steps = (const struct step[]){ S(0, "AA"), S(FAR, "ZZ"),
+						  S(-FAR, "YY"), S(2, "BB"), END },
+		  .expect = "AABB", .expect_flush = "",
+		  .c = { .out_of_window = 2 } },
+		{ .name = "far_strays_scattered", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AA"), S(FAR, "W"),
+						  S(FAR + 0x4000000, "X"),
+						  S(FAR + 0x8000000, "Y"),
+						  S(FAR + 0xc000000, "Z"),
+						  S(FAR + 0x10000000, "V"),
+						  S(2, "BB"), END },
+		  .expect = "AABB", .expect_flush = "",
+		  .c = { .out_of_window = 5 } },
+		{ .name = "far_run_broken_by_data", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AA"), S(FAR, "W"),
+						  S(FAR + 1, "X"), S(FAR + 2, "Y"),
+						  S(2, "BB"), S(FAR + 3, "Z"),
+						  S(FAR + 4, "V"), S(4, "CC"), END },
+		  .expect = "AABBCC", .expect_flush = "",
+		  .c = { .out_of_window = 5 } },
+		{ .name = "far_behind_run_never_resyncs", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AA"), S(-FAR, "W"),
+						  S(-FAR + 1, "X"), S(-FAR + 2, "Y"),
+						  S(-FAR + 3, "Z"), S(-FAR + 4, "V"),
+						  S(2, "BB"), END },
+		  .expect = "AABB", .expect_flush = "",
+		  .c = { .out_of_window = 5 } },
+		{ .name = "far_ahead_run_resyncs", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AA"), S(FAR + 1, "X"),
+						  S(FAR, "W"), S(FAR + 2, "Y"),
+						  S(FAR + 3, "Z"), S(FAR + 4, "V"),
+						  END },
+		  .expect = "AA<gap 1342177278>", .expect_flush = "<gap 3>ZV",
+		  .c = { .out_of_window = 3, .resyncs = 1, .ooo_segs = 2,
+			 .gap_bytes = 1342177281 } },
+	};
+
+	(void)state;
+	run_cases(cases, FC_DIM(cases));
+}
+
+/*
+ * Link padding (tiny all-zero payloads on pure ACKs, '.' in the picture):
+ * data at the pad's place supersedes it (the capture's shape: a client's
+ * 2-byte pad then its ClientHello at the same sequence number; a server's
+ * 6-byte pads, repeated one byte lower, then its response); data after it
+ * proves it was data, so are contiguous zero segments; a hole after it
+ * delivers it; old retransmissions leave it held; at the flush a pad -
+ * here on the FIN, then merged with one more, or on a RST - is dropped;
+ * a SYN-ACK's padding is superseded like any other. Zero segments longer
+ * than FC_REASM_PAD_MAX, or a single zero byte, are plain data.
+ */
+static void
+test_reasm_link_padding(void **state)
+{
+	const struct reasm_case cases[] = {
+		{ .name = "pad_superseded", .has_isn = 1,
+		  .steps = (const struct step[]){ Z(0, 2), S(0, "HELLO"),
+						  S(5, "!"), END },
+		  .expect = "HELLO!", .expect_flush = "",
+		  .c = { .pads_dropped = 1 } },
+		{ .name = "pads_repeated_then_superseded", .has_isn = 1,
+		  .steps = (const struct step[]){ Z(0, 6), Z(-1, 6), Z(-1, 6),
+						  S(0, "HTTP/1.1"), END },
+		  .expect = "HTTP/1.1", .expect_flush = "",
+		  .c = { .pads_dropped = 1 } },
+		{ .name = "pad_midstream_superseded", .has_isn = 0,
+		  .steps = (const struct step[]){ Z(0, 6), S(0, "DATA"), END },
+		  .expect = "DATA", .expect_flush = "",
+		  .c = { .pads_dropped = 1 } },
+		{ .name = "pad_then_continuation", .has_isn = 1,
+		  .steps = (const struct step[]){ Z(0, 2), S(2, "AB"), END },
+		  .expect = "..AB", .expect_flush = "" },
+		{ .name = "zero_segments_contiguous", .has_isn = 1,
+		  .steps = (const struct step[]){ Z(0, 2), Z(2, 2), Z(4, 6),
+						  S(10, "A"), END },
+		  .expect = "..........A", .expect_flush = "" },
+		{ .name = "pad_then_hole", .has_isn = 1,
+		  .steps = (const struct step[]){ Z(0, 2), S(4, "CD"), END },
+		  .expect = "..", .expect_flush = "<gap 2>CD",
+		  .c = { .ooo_segs = 1, .gap_bytes = 2 } },
+		{ .name = "pad_kept_by_old_retransmit", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AB"), Z(2, 2), S(0, "AB"),
+						  S(2, "CD"), END },
+		  .expect = "ABCD", .expect_flush = "",
+		  .c = { .retransmits = 1, .pads_dropped = 1 } },
+		{ .name = "pad_on_fin_dropped_at_flush", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AB"),
+						  ZF(2, 2, FC_REASM_SEG_FIN),
+						  Z(3, 2), END },
+		  .expect = "AB", .expect_flush = "",
+		  .c = { .pads_dropped = 1 } },
+		{ .name = "long_zero_segment_is_data", .has_isn = 1,
+		  .steps = (const struct step[]){ Z(0, 7), S(0, "ABCDEFGH"), END },
+		  .expect = ".......H", .expect_flush = "",
+		  .c = { .overlap_bytes = 7 } },
+		{ .name = "pad_on_syn_superseded", .has_isn = 1,
+		  .steps = (const struct step[]){ ZF(-1, 2, FC_REASM_SEG_SYN),
+						  S(0, "HELLO"), END },
+		  .expect = "HELLO", .expect_flush = "",
+		  .c = { .pads_dropped = 1 } },
+		{ .name = "pad_on_rst_dropped_at_flush", .has_isn = 1,
+		  .steps = (const struct step[]){ S(0, "AB"),
+						  ZF(2, 6, FC_REASM_SEG_RST), END },
+		  .expect = "AB", .expect_flush = "",
+		  .c = { .pads_dropped = 1 } },
+		{ .name = "one_zero_byte_is_data", .has_isn = 1,
+		  .steps = (const struct step[]){ Z(0, 1), S(0, "AB"), END },
+		  .expect = ".B", .expect_flush = "",
+		  .c = { .overlap_bytes = 1 } },
+		{ .name = "pad_behind_a_hole_is_buffered", .has_isn = 1,
+		  .steps = (const struct step[]){ S(2, "CC"), Z(0, 2), END },
+		  .expect = "..CC", .expect_flush = "",
+		  .c = { .ooo_segs = 1 } },
 	};
 
 	(void)state;
@@ -922,6 +1067,7 @@ main(void)
 		cmocka_unit_test(test_reasm_side_limits),
 		cmocka_unit_test(test_reasm_deadline),
 		cmocka_unit_test(test_reasm_stream_start),
+		cmocka_unit_test(test_reasm_link_padding),
 		cmocka_unit_test(test_reasm_memcap_many_streams),
 		cmocka_unit_test(test_reasm_stream_exhaustion),
 		cmocka_unit_test(test_reasm_release_returns_chunks),

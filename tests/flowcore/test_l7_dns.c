@@ -3,9 +3,16 @@
  * Unit tests of the DNS parser (flowcore/l7/dns.c) on crafted messages:
  *  - a query and its response over UDP through the engine, every decoded
  *    answer type (A, AAAA, CNAME, NS, PTR, MX, TXT, SOA, SRV, others) with
- *    compressed names, TTLs and rtt_us;
- *  - unanswered queries at end and when the pending table overflows;
- *    retransmitted queries counted once;
+ *    compressed names, TTLs and rtt_us, answers rendered as Zeek's dns.log
+ *    does (MX/SRV: the target name, SOA: mname, TXT: "TXT <len> <str>");
+ *  - correlation: 32 parallel queries all answered with their rtt; the
+ *    33rd pushes out the oldest; a query unanswered for 30 s is reported
+ *    on the next message (with its query_ts) and its late response has
+ *    no rtt; at end every pending query is reported, oldest first;
+ *    retransmitted queries counted once; a poisoned session reports its
+ *    pending queries; query names in the per-flow arena survive its
+ *    compaction, and a name that finds no room is left out, not the
+ *    query;
  *  - TCP framing: query and response split at every byte and one byte at
  *    a time give identical messages; a message over the tail limit is
  *    skipped with framing kept;
@@ -235,12 +242,39 @@ end(fc_l7_session_t *h, struct cap *c)
 }
 
 static void
-build_query(struct mb *m, unsigned int id)
+build_query_name(struct mb *m, unsigned int id, const char *name)
 {
 	header(m, id, 0x0100, 1, 0, 0, 0);
-	putname(m, "www.example.com");
+	putname(m, name);
 	put16(m, 1);
 	put16(m, 1);
+}
+
+static void
+build_query(struct mb *m, unsigned int id)
+{
+	build_query_name(m, id, "www.example.com");
+}
+
+/* A NOERROR response without answers to a query for name. */
+static void
+build_empty_response(struct mb *m, unsigned int id, const char *name)
+{
+	header(m, id, 0x8180, 1, 0, 0, 0);
+	putname(m, name);
+	put16(m, 1);
+	put16(m, 1);
+}
+
+/* Occurrences of needle in hay. */
+static unsigned int
+count_of(const char *hay, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
 }
 
 /* A response with every decoded type; names compressed against the question. */
@@ -314,10 +348,9 @@ static const char expect_response[] =
 	"\"query\":\"www.example.com\",\"qclass\":1,\"qclass_name\":\"C_INTERNET\","
 	"\"qtype\":1,\"qtype_name\":\"A\","
 	"\"answers\":[\"cdn.example.com\",\"93.184.216.34\",\"2001:db8::1\","
-	"\"ns1.example.com\",\"host.in-addr.arpa\",\"10 mail.example.com\","
-	"\"v=spf1 -all\","
-	"\"ns1.example.com hostmaster.example.com 2024010101 7200 3600 1209600 300\","
-	"\"1 2 5060 sip.example.com\",\"HTTPS: 3 bytes\",\"TYPE4242: 2 bytes\"],"
+	"\"ns1.example.com\",\"host.in-addr.arpa\",\"mail.example.com\","
+	"\"TXT 6 v=spf1 TXT 4 -all\",\"ns1.example.com\","
+	"\"sip.example.com\",\"HTTPS: 3 bytes\",\"TYPE4242: 2 bytes\"],"
 	"\"TTLs\":[300,60,60,3600,10,20,30,40,50,5,5],\"rtt_us\":12500\n";
 
 static void
@@ -343,7 +376,35 @@ test_dns_udp_query_response(void **st)
 	assert_string_equal(c.out, expect);
 }
 
-/* Unanswered: at end, oldest first; and when the table overflows. */
+/* TXT as Zeek renders it: each string "TXT <len> <str>", even empty ones. */
+static void
+test_dns_txt_rendering(void **st)
+{
+	static struct mb q, r;
+	static struct cap c;
+	fc_l7_session_t h = 0;
+	size_t at;
+
+	(void)st;
+	cap_reset(&c);
+	build_query(&q, 9);
+	header(&r, 9, 0x8180, 1, 1, 0, 0);
+	putname(&r, "www.example.com");
+	put16(&r, 16);
+	put16(&r, 1);
+	at = rr_open(&r, "@12", 16, 60);
+	putbytes(&r, "\x00\x03" "a b\x01\"", 7);
+	rr_close(&r, at);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, 1 * MS, &c), 0);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n, 2 * MS, &c), 0);
+	end(&h, &c);
+	assert_non_null(strstr(c.out, "\"answers\":[\"TXT 0  TXT 3 a b TXT 1 \\\"\"]"));
+}
+
+/*
+ * Unanswered at end: every pending query, oldest first, with its question
+ * and query_ts; a retransmitted query is a query message, not a new entry.
+ */
 static void
 test_dns_unanswered(void **st)
 {
@@ -353,21 +414,216 @@ test_dns_unanswered(void **st)
 
 	(void)st;
 	cap_reset(&c);
-	for (unsigned int id = 1; id <= 5; id++) {
+	for (unsigned int id = 3; id >= 1; id--) {
+		build_query(&q, id);
+		assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n,
+				      (4 - id) * MS, &c), 0);
+	}
+	/* A retransmission of id 1. */
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, 9 * MS, &c), 0);
+	assert_int_equal(c.n, 4);
+	assert_null(strstr(c.out, "unanswered"));
+	end(&h, &c);
+	assert_int_equal(c.n, 7);
+	assert_non_null(strstr(c.out,
+		"\"kind\":\"unanswered\",\"trans_id\":3,\"query\":\"www.example.com\",\"qclass\":1,"
+		"\"qclass_name\":\"C_INTERNET\",\"qtype\":1,\"qtype_name\":\"A\","
+		"\"query_ts\":0.001000\n"
+		"\"kind\":\"unanswered\",\"trans_id\":2,"));
+	assert_non_null(strstr(c.out, "\"trans_id\":1,\"query\":\"www.example.com\","
+			       "\"qclass\":1,\"qclass_name\":\"C_INTERNET\",\"qtype\":1,"
+			       "\"qtype_name\":\"A\",\"query_ts\":0.003000\n"));
+}
+
+/*
+ * A resolver's parallel queries on one flow: 32 outstanding queries are
+ * all answered (in reverse order) with their own rtt_us, none reported
+ * unanswered. A 33rd outstanding query pushes the oldest out at once.
+ */
+static void
+test_dns_many_outstanding(void **st)
+{
+	static struct mb q, r;
+	static struct cap c;
+	fc_l7_session_t h = 0;
+	char want[128];
+
+	(void)st;
+	cap_reset(&c);
+	for (unsigned int id = 1; id <= 32; id++) {
 		build_query(&q, id);
 		assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, id * MS, &c), 0);
 	}
-	/* A retransmission of id 5 is a query message, not a new entry. */
-	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, 9 * MS, &c), 0);
-	/* 5 queries + 1 retransmission + id 1 pushed out by id 5 */
-	assert_int_equal(c.n, 7);
-	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":1,\"query\":\"www.example.com\""));
+	for (unsigned int id = 32; id >= 1; id--) {
+		build_empty_response(&r, id, "www.example.com");
+		assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n, 100 * MS, &c), 0);
+		snprintf(want, sizeof(want), "\"rtt_us\":%u\n", (100 - id) * 1000);
+		assert_non_null(strstr(c.out, want));
+	}
+	assert_int_equal(count_of(c.out, "\"rtt_us\":"), 32);
 	end(&h, &c);
-	assert_int_equal(c.n, 11);
-	assert_non_null(strstr(c.out,
-		"\"kind\":\"unanswered\",\"trans_id\":2,\"query\":\"www.example.com\",\"qclass\":1,"
-		"\"qclass_name\":\"C_INTERNET\",\"qtype\":1,\"qtype_name\":\"A\"\n"
-		"\"kind\":\"unanswered\",\"trans_id\":3"));
+	assert_int_equal(c.n, 64);
+	assert_null(strstr(c.out, "unanswered"));
+
+	cap_reset(&c);
+	for (unsigned int id = 1; id <= 33; id++) {
+		build_query(&q, id);
+		assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, id * MS, &c), 0);
+	}
+	assert_int_equal(c.n, 34);
+	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":1,"));
+	assert_int_equal(count_of(c.out, "unanswered"), 1);
+	build_empty_response(&r, 2, "www.example.com");
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n, 50 * MS, &c), 0);
+	assert_non_null(strstr(c.out, "\"rtt_us\":48000\n"));
+	end(&h, &c);
+	assert_int_equal(count_of(c.out, "unanswered"), 32);
+}
+
+/*
+ * Per-query timeout (30 s, packet time): checked on every later message.
+ * Query 1 at 0 s and 2 at 10 s; a query at 31 s reports 1 (not 2) first;
+ * 1's late response has no rtt_us; 2's response at 35 s has its rtt; at
+ * end only the last query is left.
+ */
+static void
+test_dns_query_timeout(void **st)
+{
+	static struct mb q, r;
+	static struct cap c;
+	fc_l7_session_t h = 0;
+	const uint64_t t0 = UINT64_C(1700000000) * 1000 * MS;
+	const char *u;
+
+	(void)st;
+	cap_reset(&c);
+	build_query(&q, 1);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, t0, &c), 0);
+	build_query(&q, 2);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n,
+			      t0 + 10000 * MS, &c), 0);
+	/* 29.999 s after query 1: not yet. */
+	build_query(&q, 3);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n,
+			      t0 + 29999 * MS, &c), 0);
+	assert_null(strstr(c.out, "unanswered"));
+	build_query(&q, 4);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n,
+			      t0 + 31000 * MS, &c), 0);
+	u = strstr(c.out, "\"kind\":\"unanswered\"");
+	assert_non_null(u);
+	/* Reported before the query that found it expired. */
+	assert_non_null(strstr(u, "\"kind\":\"unanswered\",\"trans_id\":1,\"query\":"
+			       "\"www.example.com\",\"qclass\":1,\"qclass_name\":"
+			       "\"C_INTERNET\",\"qtype\":1,\"qtype_name\":\"A\","
+			       "\"query_ts\":1700000000.000000\n"
+			       "\"kind\":\"query\",\"trans_id\":4,"));
+	assert_int_equal(count_of(c.out, "unanswered"), 1);
+	build_empty_response(&r, 1, "www.example.com");
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n,
+			      t0 + 32000 * MS, &c), 0);
+	assert_int_equal(count_of(c.out, "\"rtt_us\""), 0);
+	/* The response for 2 comes 25 s after its query, 2 s after 3's deadline. */
+	build_empty_response(&r, 2, "www.example.com");
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n,
+			      t0 + 35000 * MS, &c), 0);
+	assert_non_null(strstr(c.out, "\"rtt_us\":25000000\n"));
+	assert_int_equal(count_of(c.out, "unanswered"), 1);
+	build_empty_response(&r, 3, "www.example.com");
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n,
+			      t0 + 60000 * MS, &c), 0);
+	/* 3 (at 29.999 s) timed out at 59.999 s: reported, then its response. */
+	assert_int_equal(count_of(c.out, "unanswered"), 2);
+	assert_non_null(strstr(c.out, "\"trans_id\":3,\"query\":\"www.example.com\","
+			       "\"qclass\":1,\"qclass_name\":\"C_INTERNET\",\"qtype\":1,"
+			       "\"qtype_name\":\"A\",\"query_ts\":1700000029.999000\n"
+			       "\"kind\":\"response\",\"trans_id\":3,"));
+	end(&h, &c);
+	assert_int_equal(count_of(c.out, "unanswered"), 3);
+	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":4,"));
+}
+
+/*
+ * A malformed message poisons the session: the queries still pending are
+ * reported unanswered at once (the session gets no end() later).
+ */
+static void
+test_dns_poisoned_reports_pending(void **st)
+{
+	static struct mb q, r;
+	static struct cap c;
+	fc_l7_session_t h = 0;
+
+	(void)st;
+	cap_reset(&c);
+	build_query(&q, 1);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, 1 * MS, &c), 0);
+	build_query(&q, 2);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, 2 * MS, &c), 0);
+	header(&r, 1, 0x8180, 0, 1, 0, 0);     /* one answer, truncated */
+	putname(&r, "a");
+	put16(&r, 1);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n, 3 * MS, &c), -EPROTO);
+	assert_string_equal(fc_l7_session_error(eng, h), "dns: truncated record");
+	assert_int_equal(c.n, 4);
+	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":1,"));
+	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":2,"));
+	end(&h, &c);
+	assert_int_equal(c.n, 4);
+}
+
+/*
+ * Query names live in a 1024-byte arena per flow. 32 pending queries with
+ * 60-character names do not all fit: those that find no room are still
+ * correlated and reported, without their name. Once answered queries
+ * free theirs, compaction makes room again for new long names.
+ */
+static void
+test_dns_name_arena(void **st)
+{
+	static struct mb q, r;
+	static struct cap c;
+	fc_l7_session_t h = 0;
+	char name[64], want[160];
+
+	(void)st;
+	cap_reset(&c);
+	for (unsigned int id = 1; id <= 32; id++) {
+		/* 60 characters: "nn-" + 53 x + ".com" */
+		snprintf(name, sizeof(name), "%02u-%s.com", id,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		assert_int_equal(strlen(name), 60);
+		build_query_name(&q, id, name);
+		assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, id * MS, &c), 0);
+	}
+	/* 17 names fit (1020 bytes); answer them all: rtt for every one. */
+	for (unsigned int id = 1; id <= 17; id++) {
+		snprintf(name, sizeof(name), "%02u-%s.com", id,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		build_empty_response(&r, id, name);
+		assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n, 40 * MS, &c), 0);
+	}
+	assert_int_equal(count_of(c.out, "\"rtt_us\""), 17);
+	/* 17 new long names: the arena is compacted (15 nameless are live). */
+	for (unsigned int id = 101; id <= 117; id++) {
+		snprintf(name, sizeof(name), "%03u-%s.com", id,
+			 "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy");
+		assert_int_equal(strlen(name), 60);
+		build_query_name(&q, id, name);
+		assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, 50 * MS, &c), 0);
+	}
+	cap_reset(&c);
+	end(&h, &c);
+	assert_int_equal(count_of(c.out, "unanswered"), 32);
+	/* 18..32 without a name, but with their question's type. */
+	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":18,\"qclass\":1,"
+			       "\"qclass_name\":\"C_INTERNET\",\"qtype\":1,\"qtype_name\":\"A\","
+			       "\"query_ts\":0.018000\n"));
+	assert_int_equal(count_of(c.out, "\"query\":\"1"), 17);
+	for (unsigned int id = 101; id <= 117; id++) {
+		snprintf(want, sizeof(want), "\"trans_id\":%u,\"query\":\"%03u-yyyy", id, id);
+		assert_non_null(strstr(c.out, want));
+	}
 }
 
 /* TCP: the same exchange, framed, split anywhere. */
@@ -738,7 +994,12 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dns_udp_query_response),
+		cmocka_unit_test(test_dns_txt_rendering),
 		cmocka_unit_test(test_dns_unanswered),
+		cmocka_unit_test(test_dns_many_outstanding),
+		cmocka_unit_test(test_dns_query_timeout),
+		cmocka_unit_test(test_dns_poisoned_reports_pending),
+		cmocka_unit_test(test_dns_name_arena),
 		cmocka_unit_test(test_dns_tcp_splits),
 		cmocka_unit_test(test_dns_tcp_oversize),
 		cmocka_unit_test(test_dns_truncation_every_byte),

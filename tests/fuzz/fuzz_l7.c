@@ -4,7 +4,9 @@
  * and every built-in parser (flowcore/l7/<proto>.c).
  *
  * INPUT. Byte 0 picks the parser (index into fc_l7_registry, modulo its
- * size; FC_FUZZ_L7_PARSER=http|tls|dns|dns_tcp forces one). Byte 1 gives
+ * size; FC_FUZZ_L7_PARSER=http|tls|dns|dns_tcp forces one); its high
+ * nibble is also the packet time between pieces, in seconds (0-15), so
+ * time-driven paths (the DNS 30 s query timeout) run too. Byte 1 gives
  * the number of pieces (1..16), then one byte per piece: bit 7 = side
  * (responder), bits 0..6 = piece length (0: 128); the last piece takes
  * whatever is left. The rest of the input is the payload, cut into those
@@ -24,8 +26,12 @@
  *     CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=enabled
  *     ninja -C build-fuzz tests/fuzz/fuzz_l7
  *
- * Built-in seeds (an HTTP exchange, DNS over UDP and TCP, a TLS record)
- * are written to $FC_FUZZ_L7_SEEDS when set, before the corpus is read:
+ * Built-in seeds (an HTTP exchange, DNS over UDP and TCP, a TLS record,
+ * and messages near and over the engine's 16 KiB tail limit: an HTTP
+ * header block, a ClientHello across two records, a DNS/TCP response) are
+ * written to $FC_FUZZ_L7_SEEDS when set, before the corpus is read. The
+ * large ones also start libFuzzer's length limit ("lim") at their size,
+ * so mutations reach the tail paths from the first run:
  *
  *     mkdir -p /tmp/l7-corpus
  *     FC_FUZZ_L7_SEEDS=/tmp/l7-corpus FC_FUZZ_L7_PARSER=http \
@@ -53,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_PIECES 16
 
 static struct fc_l7_engine *fuzz_eng;
+/* Packet time of piece i: i * fuzz_tstep (ns), from byte 0 of the input. */
+static uint64_t fuzz_tstep;
 static int fuzz_forced = -1;
 static unsigned int fuzz_n_parsers;
 
@@ -146,6 +154,7 @@ cut(const uint8_t *data, size_t size, struct piece *pc, const struct fc_l7_parse
 		return 0;
 	*ps = fc_l7_registry[fuzz_forced >= 0 ? (unsigned int)fuzz_forced :
 			     data[0] % fuzz_n_parsers];
+	fuzz_tstep = (uint64_t)(data[0] >> 4) * 1000000000u;
 	n = (unsigned int)(data[1] % MAX_PIECES) + 1;
 	if (size < 2 + (size_t)n)
 		return 0;
@@ -191,7 +200,8 @@ run_direct(const struct fc_l7_parser *ps, const struct piece *pc, unsigned int n
 
 			fuzz_check(dg != NULL);
 			memcpy(dg, pc[i].p, pc[i].len);
-			if (ps->parse(state, s, dg, pc[i].len, &c, i, &emit) >= FC_L7_DETACH)
+			if (ps->parse(state, s, dg, pc[i].len, &c, i * fuzz_tstep,
+				      &emit) >= FC_L7_DETACH)
 				stopped = 1;
 			fuzz_check(!d.open || stopped);
 			free(dg);
@@ -213,7 +223,7 @@ run_direct(const struct fc_l7_parser *ps, const struct piece *pc, unsigned int n
 			fuzz_check(view != NULL);
 			memcpy(view, buf + off, rest);
 			emit.error = NULL;
-			r = ps->parse(state, s, view, rest, &c, i, &emit);
+			r = ps->parse(state, s, view, rest, &c, i * fuzz_tstep, &emit);
 			free(view);
 			if (r == FC_L7_ERROR)
 				fuzz_check(emit.error != NULL);
@@ -239,7 +249,7 @@ run_direct(const struct fc_l7_parser *ps, const struct piece *pc, unsigned int n
 		free(buf);
 	}
 	if (!stopped && ps->end != NULL)
-		ps->end(state, 1, n, &emit);
+		ps->end(state, 1, n * fuzz_tstep, &emit);
 	if (ps->fini != NULL)
 		ps->fini(state);
 	free(pend[0]);
@@ -263,7 +273,7 @@ run_engine(const struct fc_l7_parser *ps, const struct piece *pc, unsigned int n
 		fuzz_check(copy != NULL);
 		memcpy(copy, pc[i].p, pc[i].len);
 		rc = fc_l7_feed(fuzz_eng, &h, ps->transport, 40000, port, pc[i].side,
-				copy, pc[i].len, i, &sink);
+				copy, pc[i].len, i * fuzz_tstep, &sink);
 		free(copy);
 		fuzz_check(rc == 0 || rc == -EPROTO);
 		if (rc == -EPROTO)
@@ -272,7 +282,7 @@ run_engine(const struct fc_l7_parser *ps, const struct piece *pc, unsigned int n
 		    (pc[i].len & 7) == 7)
 			rc = fc_l7_gap(fuzz_eng, &h, pc[i].side, pc[i].len);
 	}
-	fc_l7_end(fuzz_eng, &h, rc == 0, n, &sink);
+	fc_l7_end(fuzz_eng, &h, rc == 0, n * fuzz_tstep, &sink);
 	fuzz_check(h == 0);
 	fuzz_check(st->sessions_in_use == 0 && st->tails_in_use == 0);
 }
@@ -345,6 +355,111 @@ write_seed(const char *dir, const char *name, int parser, uint8_t npieces,
 	fclose(f);
 }
 
+/* Pieces of 127 bytes on one side, the last one the rest. */
+static void
+write_big_seed(const char *dir, const char *name, int parser, uint8_t side,
+	       const uint8_t *payload, size_t len)
+{
+	uint8_t desc[MAX_PIECES];
+
+	for (unsigned int i = 0; i < MAX_PIECES; i++)
+		desc[i] = (uint8_t)((side ? 0x80 : 0) | 127);
+	write_seed(dir, name, parser, MAX_PIECES, desc, payload, len);
+}
+
+/* A ClientHello whose padding extension makes the handshake `total` bytes, in records of at most 16384. */
+static size_t
+big_hello(uint8_t *out, size_t total)
+{
+	static const uint8_t head[] = {
+		0x03, 0x03,
+		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
+		20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+		0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00,
+	};
+	size_t body = total - 4, ext = body - sizeof(head) - 2, pad = ext - 4;
+	size_t n = 0, off = 0, o = 0;
+	uint8_t *hs = out + 2 * 5 + total;  /* scratch after the records */
+
+	hs[n++] = 0x01;
+	hs[n++] = (uint8_t)(body >> 16);
+	hs[n++] = (uint8_t)(body >> 8);
+	hs[n++] = (uint8_t)body;
+	memcpy(hs + n, head, sizeof(head));
+	n += sizeof(head);
+	hs[n++] = (uint8_t)(ext >> 8);
+	hs[n++] = (uint8_t)ext;
+	hs[n++] = 0x00;                     /* padding extension (21) */
+	hs[n++] = 0x15;
+	hs[n++] = (uint8_t)(pad >> 8);
+	hs[n++] = (uint8_t)pad;
+	memset(hs + n, 0, pad);
+	n += pad;
+	while (off < n) {
+		size_t l = n - off < 16384 ? n - off : 16384;
+
+		out[o++] = 0x16;
+		out[o++] = 0x03;
+		out[o++] = 0x01;
+		out[o++] = (uint8_t)(l >> 8);
+		out[o++] = (uint8_t)l;
+		memmove(out + o, hs + off, l);
+		o += l;
+		off += l;
+	}
+	return o;
+}
+
+/* Large seeds: near and over the 16 KiB tail limit. */
+static void
+write_big_seeds(const char *dir)
+{
+	static uint8_t buf[3 * 20000];
+	size_t n = 0;
+
+	/* HTTP: a request whose header block is about 17 KB. */
+	n = (size_t)snprintf((char *)buf, sizeof(buf), "GET /big HTTP/1.1\r\nHost: h\r\n");
+	for (unsigned int i = 0; n < 17000; i++)
+		n += (size_t)snprintf((char *)buf + n, sizeof(buf) - n,
+				      "X-Fill-%04u: %s\r\n", i,
+				      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	n += (size_t)snprintf((char *)buf + n, sizeof(buf) - n, "\r\n");
+	write_big_seed(dir, "http-big", parser_index("http", 0), 0, buf, n);
+
+	/* TLS: ClientHellos of 16000 bytes (fits) and 16500 (does not). */
+	n = big_hello(buf, 16000);
+	write_big_seed(dir, "tls-large", parser_index("tls", 0), 0, buf, n);
+	n = big_hello(buf, 16500);
+	write_big_seed(dir, "tls-big", parser_index("tls", 0), 0, buf, n);
+
+	/* DNS over TCP: a response of about 15.9 KB (990 A records). */
+	n = 0;
+	buf[n++] = 0;
+	buf[n++] = 0;
+	{
+		static const uint8_t hdr[] = {
+			0x12, 0x34, 0x81, 0x80, 0, 1, 0x03, 0xde, 0, 0, 0, 0,
+			1, 'a', 0, 0, 1, 0, 1,
+		};
+		size_t m;
+
+		memcpy(buf + n, hdr, sizeof(hdr));
+		n += sizeof(hdr);
+		for (unsigned int i = 0; i < 990; i++) {
+			static const uint8_t rr[] = {
+				0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1,
+			};
+
+			memcpy(buf + n, rr, sizeof(rr));
+			n += sizeof(rr);
+		}
+		m = n - 2;
+		buf[0] = (uint8_t)(m >> 8);
+		buf[1] = (uint8_t)m;
+	}
+	write_big_seed(dir, "dns-tcp-big", parser_index("dns", IPPROTO_TCP), 1, buf, n);
+}
+
 static void
 write_seeds(const char *dir)
 {
@@ -374,6 +489,7 @@ write_seeds(const char *dir)
 	}
 	write_seed(dir, "tls", parser_index("tls", 0), 1, tls_desc, seed_tls,
 		   sizeof(seed_tls));
+	write_big_seeds(dir);
 }
 
 int
