@@ -68,6 +68,7 @@ struct fc_table {
 	uint32_t armed;              /**< flows filed on the wheel */
 	uint32_t class_count[FC_WHEEL_CLASSES]; /**< flows filed per class */
 	uint64_t memory;             /**< bytes of heap held */
+	uint32_t hash_seed;          /**< key hash seed */
 	struct fc_table_stats st;
 	uint16_t timeouts[FC_TABLE_TIMEOUTS];
 	/** heads of the wheel slot lists, per class */
@@ -161,6 +162,7 @@ fc_table_create(const struct fc_table_params *p)
 		}
 	}
 	memcpy(t->timeouts, p->timeouts, sizeof(t->timeouts));
+	t->hash_seed = p->hash_seed;
 	for (c = 0; c < FC_WHEEL_CLASSES; c++)
 		for (i = 0; i < FC_WHEEL_SLOTS; i++)
 			t->slot[c][i] = LNIL;
@@ -349,18 +351,21 @@ ext_put(struct fc_table *t, struct fc_flow *f)
 }
 
 void
-fc_table_del(struct fc_table *t, int32_t pos)
+fc_table_del_key(struct fc_table *t, int32_t pos, const struct fc_flow_key *key)
 {
-	const void *key;
-
-	if (pos < 0 || (uint32_t)pos >= t->n_records)
-		return;
-	if (rte_hash_get_key_with_position(t->hash, pos, (void **)(uintptr_t)&key) != 0)
+	if (pos < 0 || (uint32_t)pos >= t->n_records || key == NULL)
 		return;
 	wheel_unlink(t, (uint32_t)pos);
 	ext_put(t, &t->hot.rec[pos]);
-	if (rte_hash_del_key(t->hash, key) >= 0)
+	if (rte_hash_del_key_with_hash(t->hash, key,
+				       fc_key_hash_seeded(key, t->hash_seed)) >= 0)
 		t->count--;
+}
+
+void
+fc_table_del(struct fc_table *t, int32_t pos)
+{
+	fc_table_del_key(t, pos, fc_table_key(t, pos));
 }
 
 struct fc_flow_ext *

@@ -110,6 +110,14 @@ int32_t fc_table_add(struct fc_table *t, const struct fc_flow_key *key,
 /** Remove the flow at a position (unfiles it, returns its extension). */
 void fc_table_del(struct fc_table *t, int32_t pos);
 
+/**
+ * Remove the flow at a position whose key the caller already holds (from
+ * fc_table_key() for that position): one rte_hash operation instead of
+ * two.
+ */
+void fc_table_del_key(struct fc_table *t, int32_t pos,
+		      const struct fc_flow_key *key);
+
 /** Record at a position (valid until fc_table_del of that position). */
 static inline struct fc_flow *fc_table_flow(struct fc_table *t, int32_t pos);
 

@@ -111,6 +111,7 @@ struct fc_tracker {
 	int32_t freed[MAX_UPDATES * 2]; /**< positions freed during this burst */
 	unsigned int n_freed;
 	unsigned int n_added;
+	uint32_t added_hash[MAX_UPDATES]; /**< hashes of the flows this burst created */
 };
 
 static const char *const counter_names[][2] = {
@@ -613,6 +614,16 @@ hist_view(struct fc_tracker *tr, struct fc_flow *f, struct fc_history *h,
 	fc_history_attach(h, &f->hist, x != NULL ? &x->hist : NULL, hist_more, m);
 }
 
+/* Copy a NUL-terminated string into a buffer of cap bytes (truncating). */
+static inline void
+str_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* The flow's record so far (flow_end and flow_update bodies). */
 static void
 flow_record(struct fc_tracker *tr, const struct fc_flow_key *k,
@@ -642,15 +653,15 @@ flow_record(struct fc_tracker *tr, const struct fc_flow_key *k,
 		e->state = f->tcp.state;
 		e->seq_bytes[0] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_ORIG);
 		e->seq_bytes[1] = fc_tcp_seq_bytes(&f->tcp, FC_SIDE_RESP);
-		snprintf(e->conn_state, sizeof(e->conn_state), "%s",
+		str_copy(e->conn_state, sizeof(e->conn_state),
 			 fc_tcp_conn_state(&f->tcp, &h));
 	} else {
-		snprintf(e->conn_state, sizeof(e->conn_state), "%s",
+		str_copy(e->conn_state, sizeof(e->conn_state),
 			 k->proto == IPPROTO_UDP ?
 			 fc_tcp_conn_state_udp((uint8_t)fc_flow_seen(f)) : "OTH");
 	}
-	snprintf(e->history, sizeof(e->history), "%s", fc_history_zeek(&h));
-	snprintf(e->fs_history, sizeof(e->fs_history), "%s", fc_history_fs(&h));
+	str_copy(e->history, sizeof(e->history), fc_history_zeek(&h));
+	str_copy(e->fs_history, sizeof(e->fs_history), fc_history_fs(&h));
 }
 
 /* The session handle of a flow: in the record (datagrams) or the extension (TCP). */
@@ -775,11 +786,10 @@ streams_end(struct fc_tracker *tr, const struct fc_flow_key *k,
  * whatever ended the linger, and the time it closed.
  */
 static void
-flow_finish(struct fc_tracker *tr, int32_t pos, unsigned int reason,
-	    uint64_t ts)
+flow_finish(struct fc_tracker *tr, int32_t pos, const struct fc_flow_key *k,
+	    unsigned int reason, uint64_t ts)
 {
 	struct fc_flow *f = fc_table_flow(tr->table, pos);
-	const struct fc_flow_key *k = fc_table_key(tr->table, pos);
 	uint64_t flow_id = flow_id_of(tr, f);
 	struct fc_event_flow_end rec;
 	fc_l7_session_t *sess;
@@ -812,16 +822,17 @@ static void
 flow_end(struct fc_tracker *tr, int32_t pos, unsigned int reason, uint64_t ts)
 {
 	struct fc_flow *f = fc_table_flow(tr->table, pos);
+	const struct fc_flow_key *k = fc_table_key(tr->table, pos);
 
-	if (fc_table_key(tr->table, pos) == NULL)
+	if (k == NULL)
 		return;
 	if (f->flags & FC_FLOW_F_DEAD)
 		tr->dead--;
 	else
-		flow_finish(tr, pos, reason, ts);
+		flow_finish(tr, pos, k, reason, ts);
 	if (tr->n_freed < FC_DIM(tr->freed))
 		tr->freed[tr->n_freed++] = pos;
-	fc_table_del(tr->table, pos);
+	fc_table_del_key(tr->table, pos, k);
 }
 
 /* When an idle flow went idle: its last packet plus its timeout (at most now). */
@@ -850,7 +861,7 @@ flow_kill(struct fc_tracker *tr, int32_t pos, unsigned int reason,
 	struct fc_flow *f = fc_table_flow(tr->table, pos);
 
 	anomalies_emit_flow(tr, flow_id_of(tr, f));
-	flow_finish(tr, pos, reason, ts);
+	flow_finish(tr, pos, fc_table_key(tr->table, pos), reason, ts);
 	f->flags |= FC_FLOW_F_DEAD;
 	f->flags |= FC_FLOW_F_CLOSED;
 	fc_flow_set_tmo(f, timeout_for(tr, f));
@@ -865,6 +876,20 @@ pos_was_freed(const struct fc_tracker *tr, int32_t pos)
 
 	for (i = 0; i < tr->n_freed; i++)
 		if (tr->freed[i] == pos)
+			return 1;
+	return 0;
+}
+
+/* Whether a flow with this hash was created earlier in this burst (a miss may be stale). */
+static int
+was_added(const struct fc_tracker *tr, uint32_t hash)
+{
+	unsigned int i, n = tr->n_added;
+
+	if (n > FC_DIM(tr->added_hash))
+		return 1;
+	for (i = 0; i < n; i++)
+		if (tr->added_hash[i] == hash)
 			return 1;
 	return 0;
 }
@@ -908,6 +933,8 @@ flow_create(struct fc_tracker *tr, const struct fc_flow_key *k, uint32_t hash,
 			break;
 	if (pos < 0)
 		return -ENOSPC;
+	if (tr->n_added < FC_DIM(tr->added_hash))
+		tr->added_hash[tr->n_added] = hash;
 	tr->n_added++;
 	f = fc_table_flow(tr->table, pos);
 	us = rec_us(ts);
@@ -1251,7 +1278,7 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 
 	tr->st.layers++;
 	/* Re-check what this burst may have changed since the bulk lookup. */
-	if (pos >= 0 ? pos_was_freed(tr, pos) : tr->n_added > 0)
+	if (pos >= 0 ? pos_was_freed(tr, pos) : was_added(tr, tr->hash[u]))
 		pos = fc_table_lookup(tr->table, k, tr->hash[u]);
 
 	if (pos >= 0) {
