@@ -6,10 +6,12 @@
  * flows as they are.
  *
  * WHAT IS WRITTEN. Every flow_end becomes one `"event_type":"flow"`
- * record. Other event types are not records (they are skipped and not
- * counted), except `session`, which is the place where the http, tls and
- * dns records will be rendered (see eve_write(); skipped for now). Flows
- * of MAC keys (--key mac-pair) have no IP tuple and are skipped too.
+ * record; session messages become `"event_type":"http"`, `"tls"` and
+ * `"dns"` records (below), written before their flow's record. Other event
+ * types are not records (they are skipped and not counted; flow_start and
+ * flow_update only tell the session records their flow's addresses, and
+ * an interim flow_update is not a Suricata record). Flows of MAC keys
+ * (--key mac-pair) have no IP tuple and are skipped too.
  *
  * FIELDS, as Suricata writes them:
  *   timestamp      the flow_end event time (when the flow ended), in
@@ -64,6 +66,39 @@
  *     (Suricata tells fin_wait1/fin_wait2/close_wait/last_ack/time_wait
  *     apart, we do not) and for flows picked up mid-stream.
  *
+ * SESSION RECORDS share the flow record's header (timestamp, flow_id,
+ * event_type, vlan, src/dest ip and port: originator = client, proto) and
+ * its community_id, so they link to the flow record by flow_id. The
+ * request and response of a transaction, and the two hellos of a
+ * handshake, are joined first (app_join in sink.c: bounded, see sink.h).
+ *   http   one record per transaction, when the response is complete (or
+ *          at the flow's end without one); tx_id = trans_depth - 1;
+ *          "http": hostname (Host without port), http_port (when the Host
+ *          header names one), url (as sent), http_user_agent,
+ *          http_content_type (the response's, parameters cut at ';'),
+ *          http_refer, http_method, protocol ("HTTP/1.1"), status
+ *          (number), length (response body bytes); fields the messages
+ *          lack are left out, as Suricata does. Interim 1xx responses are
+ *          not records. timestamp: the response's time (request's alone).
+ *   tls    one record per handshake, at the server_hello (or at the flow's
+ *          end with the client_hello alone): "tls": sni, version in
+ *          Suricata's spelling (TLSv1, TLS 1.1, TLS 1.2, TLS 1.3, SSLv3,
+ *          SSLv2; "UNDETERMINED" without a server_hello), ja3 {hash,
+ *          string}, ja3s {hash, string}, ja4. No certificate fields (the
+ *          parser stops at the hellos).
+ *   dns    Suricata's version 2 format: a query record per query message
+ *          with a question ("type":"query", id, rrname, rrtype), an
+ *          answer record per response ("version":2, "type":"answer", id,
+ *          flags in hex, qr/aa/tc/rd/ra when set, rrname and rrtype of the
+ *          question, rcode, and "answers": one object per answer with
+ *          rdata and ttl). The DNS parser keeps each answer's data and
+ *          TTL but not its owner name and type, so answers carry no
+ *          rrname/rrtype and there is no "grouped" object. A query that
+ *          got no answer is not a record (Suricata logs only its query).
+ *          rrtype uses Suricata's names (ANY for Zeek's "*").
+ * Session messages of a flow whose addresses never came (see sink.h) are
+ * records dropped.
+ *
  * WRITING. Records are rendered into a 1 MiB buffer and written with one
  * write(2) when it fills, on tick and at close. A failed write counts the
  * records not written as dropped (reported once on stderr; a line cut
@@ -89,6 +124,8 @@
 
 #define EVE_BUF (1u << 20)
 #define EVE_LINE_MAX 2048u
+/* A session record: every byte of two session bodies escaped (\u00XX), plus the header. */
+#define EVE_SESSION_MAX (2u * 6u * FC_SESSION_DATA_MAX + 2048u)
 
 /* Suricata's flow reasons per end reason. */
 static const char *const eve_reason[] = {
@@ -136,6 +173,16 @@ static_assert(FC_DIM(eve_tcp_state) == FC_TCP_S_MAX, "EVE TCP state per TCP stat
 #define EVE_TH_RST 0x04
 #define EVE_TH_ACK 0x10
 
+/* Field ids of the session messages, resolved at open. */
+struct eve_fields {
+	int h_depth, h_method, h_host, h_uri, h_version, h_ua, h_referrer, h_ctype,
+	    h_status, h_resp_len;
+	int t_sni, t_version, t_ja3, t_ja3_full, t_ja3s, t_ja3s_full, t_ja4;
+	int d_trans_id, d_opcode, d_rcode, d_rcode_name, d_aa, d_tc, d_rd, d_ra, d_z,
+	    d_query, d_qtype, d_qtype_name, d_answers, d_ttls;
+	int k_query, k_response;
+};
+
 struct eve {
 	int fd;                  /**< -1 while the file is not open */
 	int own_fd;              /**< 1 if we opened it (close at the end) */
@@ -144,6 +191,9 @@ struct eve {
 	size_t used;
 	uint64_t pending;        /**< records in buf */
 	int reported;            /**< an error was said on stderr: quiet until the sink recovers */
+	int rc;                  /**< a flush error met while rendering session records */
+	struct app_join *join;
+	struct eve_fields f;
 };
 
 /* A bounded line writer: every append checks room; overflow is sticky. */
@@ -152,6 +202,8 @@ struct eve_w {
 	size_t len;
 	size_t pos;
 	int overflow;
+	uint64_t day;      /**< day number + 1 of date[] (0: none yet): a record's times share it */
+	char date[10];     /**< "YYYY-MM-DD" of day */
 };
 
 static void
@@ -185,27 +237,57 @@ ew_raw(struct eve_w *w, const char *p, size_t n)
 
 #define EW_LIT(w, lit) ew_raw((w), (lit), sizeof(lit) - 1)
 
+/* Two decimal digits per step: numbers are most of a flow record. */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Powers of ten: u64_pow10[n] is the smallest number of n + 1 digits. */
+static const uint64_t u64_pow10[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+	1000000000000ull, 10000000000000ull, 100000000000000ull,
+	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+	1000000000000000000ull, 10000000000000000000ull,
+};
+
+/* v in decimal, written so that it ends at end; returns its first character. */
+static inline char *
+u64_dec(char *end, uint64_t v)
+{
+	char *p = end;
+
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, &digits2[2 * r], 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, &digits2[2 * v], 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
 static inline void
 ew_u64(struct eve_w *w, uint64_t v)
 {
-	char t[20];
-	unsigned int i = sizeof(t);
+	unsigned int n = 1;
 
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	ew_raw(w, t + i, sizeof(t) - i);
-}
-
-/* n decimal digits of v, zero-padded, at p. */
-static inline void
-put_digits(char *p, unsigned int v, int n)
-{
-	for (int i = n - 1; i >= 0; i--) {
-		p[i] = (char)('0' + v % 10);
-		v /= 10;
+	/* Digits straight into the line: no copy. */
+	while (n < 20 && v >= u64_pow10[n])
+		n++;
+	if (w->overflow || n >= w->len - w->pos) {
+		w->overflow = 1;
+		return;
 	}
+	u64_dec(w->buf + w->pos + n, v);
+	w->pos += n;
 }
 
 /*
@@ -220,24 +302,34 @@ ew_time(struct eve_w *w, const char *name, uint64_t ts_ns)
 	uint64_t sec = ts_ns / FC_NS_PER_SEC;
 	unsigned int usec = (unsigned int)((ts_ns % FC_NS_PER_SEC) / FC_NS_PER_USEC);
 	unsigned int sod = (unsigned int)(sec % 86400);
-	int64_t z = (int64_t)(sec / 86400) + 719468;
-	int64_t era = z / 146097;
-	unsigned int doe = (unsigned int)(z - era * 146097);
-	unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned int mp = (5 * doy + 2) / 153;
-	unsigned int d = doy - (153 * mp + 2) / 5 + 1;
-	unsigned int m = mp < 10 ? mp + 3 : mp - 9;
-	unsigned int y = (unsigned int)(yoe + era * 400 + (m <= 2));
 	char t[] = "\"YYYY-MM-DDTHH:MM:SS.uuuuuu+0000\"";
 
-	put_digits(t + 1, y % 10000, 4);
-	put_digits(t + 6, m, 2);
-	put_digits(t + 9, d, 2);
-	put_digits(t + 12, sod / 3600, 2);
-	put_digits(t + 15, sod / 60 % 60, 2);
-	put_digits(t + 18, sod % 60, 2);
-	put_digits(t + 21, usec, 6);
+	if (w->day != sec / 86400 + 1) {
+		int64_t z = (int64_t)(sec / 86400) + 719468;
+		int64_t era = z / 146097;
+		unsigned int doe = (unsigned int)(z - era * 146097);
+		unsigned int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+		unsigned int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+		unsigned int mp = (5 * doy + 2) / 153;
+		unsigned int d = doy - (153 * mp + 2) / 5 + 1;
+		unsigned int m = mp < 10 ? mp + 3 : mp - 9;
+		unsigned int y = (unsigned int)(yoe + era * 400 + (m <= 2)) % 10000;
+
+		memcpy(w->date, &digits2[2 * (y / 100)], 2);
+		memcpy(w->date + 2, &digits2[2 * (y % 100)], 2);
+		w->date[4] = '-';
+		memcpy(w->date + 5, &digits2[2 * m], 2);
+		w->date[7] = '-';
+		memcpy(w->date + 8, &digits2[2 * d], 2);
+		w->day = sec / 86400 + 1;
+	}
+	memcpy(t + 1, w->date, sizeof(w->date));
+	memcpy(t + 12, &digits2[2 * (sod / 3600)], 2);
+	memcpy(t + 15, &digits2[2 * (sod / 60 % 60)], 2);
+	memcpy(t + 18, &digits2[2 * (sod % 60)], 2);
+	memcpy(t + 21, &digits2[2 * (usec / 10000)], 2);
+	memcpy(t + 23, &digits2[2 * (usec / 100 % 100)], 2);
+	memcpy(t + 25, &digits2[2 * (usec % 100)], 2);
 	EW_LIT(w, "\"");
 	ew_raw(w, name, strlen(name));
 	EW_LIT(w, "\":");
@@ -259,10 +351,23 @@ ew_addr(struct eve_w *w, const char *name, const uint8_t *a, uint8_t family)
 		EW_LIT(w, "\"");
 		return;
 	}
-	ew_printf(w, ",\"%s\":\"%02x%02x:%02x%02x:%02x%02x:%02x%02x:"
-		  "%02x%02x:%02x%02x:%02x%02x:%02x%02x\"", name,
-		  a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
-		  a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15]);
+	{
+		static const char hex[] = "0123456789abcdef";
+		char t[40];
+
+		for (int i = 0, o = 0; i < 16; i += 2) {
+			t[o++] = hex[a[i] >> 4];
+			t[o++] = hex[a[i] & 15];
+			t[o++] = hex[a[i + 1] >> 4];
+			t[o++] = hex[a[i + 1] & 15];
+			t[o++] = ':';
+		}
+		EW_LIT(w, ",\"");
+		ew_raw(w, name, strlen(name));
+		EW_LIT(w, "\":\"");
+		ew_raw(w, t, 39);
+		EW_LIT(w, "\"");
+	}
 }
 
 static const char *
@@ -350,21 +455,77 @@ ew_tcp(struct eve_w *w, const struct fc_event_flow_end *e)
 	uint8_t fl[2], all;
 	const char *st = e->state < FC_TCP_S_MAX ? eve_tcp_state[e->state] : NULL;
 
+	static const char hex[] = "0123456789abcdef";
+	char t[] = ",\"tcp\":{\"tcp_flags\":\"XX\",\"tcp_flags_ts\":\"XX\",\"tcp_flags_tc\":\"XX\"";
+
 	eve_tcp_flags(e, fl);
 	all = fl[0] | fl[1];
-	ew_printf(w, ",\"tcp\":{\"tcp_flags\":\"%02x\",\"tcp_flags_ts\":\"%02x\","
-		  "\"tcp_flags_tc\":\"%02x\"", all, fl[0], fl[1]);
+	/* The XX placeholders are at 21, 41 and 61. */
+	t[21] = hex[all >> 4];
+	t[22] = hex[all & 15];
+	t[41] = hex[fl[0] >> 4];
+	t[42] = hex[fl[0] & 15];
+	t[61] = hex[fl[1] >> 4];
+	t[62] = hex[fl[1] & 15];
+	ew_raw(w, t, sizeof(t) - 1);
 	if (all & EVE_TH_SYN)
-		ew_printf(w, ",\"syn\":true");
+		EW_LIT(w, ",\"syn\":true");
 	if (all & EVE_TH_FIN)
-		ew_printf(w, ",\"fin\":true");
+		EW_LIT(w, ",\"fin\":true");
 	if (all & EVE_TH_RST)
-		ew_printf(w, ",\"rst\":true");
+		EW_LIT(w, ",\"rst\":true");
 	if (all & EVE_TH_ACK)
-		ew_printf(w, ",\"ack\":true");
-	if (st != NULL)
-		ew_printf(w, ",\"state\":\"%s\"", st);
-	ew_printf(w, "}");
+		EW_LIT(w, ",\"ack\":true");
+	if (st != NULL) {
+		EW_LIT(w, ",\"state\":\"");
+		ew_raw(w, st, strlen(st));
+		EW_LIT(w, "\"");
+	}
+	EW_LIT(w, "}");
+}
+
+/* The header every record shares: {"timestamp":..,"flow_id":..,"event_type":"TYPE",vlan,tuple,proto */
+static void
+ew_head(struct eve_w *w, uint64_t ts, uint64_t flow_id, const char *type,
+	const struct fc_event_flow_id *id)
+{
+	const char *pname = eve_proto_name(id->proto);
+	int ports = id->proto == IPPROTO_TCP || id->proto == IPPROTO_UDP ||
+		    id->proto == IPPROTO_SCTP;
+
+	EW_LIT(w, "{");
+	ew_time(w, "timestamp", ts);
+	EW_LIT(w, ",\"flow_id\":");
+	ew_u64(w, eve_flow_id(flow_id));
+	EW_LIT(w, ",\"event_type\":\"");
+	ew_raw(w, type, strlen(type));
+	EW_LIT(w, "\"");
+	if (id->vlan != 0) {
+		EW_LIT(w, ",\"vlan\":[");
+		ew_u64(w, id->vlan);
+		if (id->vlan_inner != 0) {
+			EW_LIT(w, ",");
+			ew_u64(w, id->vlan_inner);
+		}
+		EW_LIT(w, "]");
+	}
+	ew_addr(w, "src_ip", id->orig_h, id->family);
+	if (ports) {
+		EW_LIT(w, ",\"src_port\":");
+		ew_u64(w, id->orig_p);
+	}
+	ew_addr(w, "dest_ip", id->resp_h, id->family);
+	if (ports) {
+		EW_LIT(w, ",\"dest_port\":");
+		ew_u64(w, id->resp_p);
+	}
+	if (pname != NULL) {
+		EW_LIT(w, ",\"proto\":\"");
+		ew_raw(w, pname, strlen(pname));
+		EW_LIT(w, "\"");
+	} else {
+		ew_printf(w, ",\"proto\":\"%03u\"", id->proto);
+	}
 }
 
 /*
@@ -377,48 +538,29 @@ eve_render_flow(const struct fc_event *ev, char *buf, size_t len)
 	const struct fc_event_flow_end *e = &ev->u.end;
 	const struct fc_event_flow_id *id = &e->id;
 	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
-	const char *pname = eve_proto_name(id->proto);
-	int ports = id->proto == IPPROTO_TCP || id->proto == IPPROTO_UDP ||
-		    id->proto == IPPROTO_SCTP;
 	int icmp = id->proto == IPPROTO_ICMP || id->proto == IPPROTO_ICMPV6;
-	const char *state;
+	const char *state, *reason;
 	char cid[40];
 
 	if (len == 0)
 		return -ENOSPC;
-	ew_printf(&w, "{");
-	ew_time(&w, "timestamp", ev->ts);
-	EW_LIT(&w, ",\"flow_id\":");
-	ew_u64(&w, eve_flow_id(ev->flow_id));
-	EW_LIT(&w, ",\"event_type\":\"flow\"");
-	if (id->vlan != 0) {
-		if (id->vlan_inner != 0)
-			ew_printf(&w, ",\"vlan\":[%u,%u]", id->vlan, id->vlan_inner);
-		else
-			ew_printf(&w, ",\"vlan\":[%u]", id->vlan);
+	ew_head(&w, ev->ts, ev->flow_id, "flow", id);
+	if (icmp) {
+		EW_LIT(&w, ",\"icmp_type\":");
+		ew_u64(&w, id->icmp_type);
+		EW_LIT(&w, ",\"icmp_code\":");
+		ew_u64(&w, id->icmp_code);
 	}
-	ew_addr(&w, "src_ip", id->orig_h, id->family);
-	if (ports) {
-		EW_LIT(&w, ",\"src_port\":");
-		ew_u64(&w, id->orig_p);
+	if (e->app_proto != FC_L7_NONE) {
+		const char *ap = fc_l7_proto_name(e->app_proto);
+
+		EW_LIT(&w, ",\"app_proto\":\"");
+		ew_raw(&w, ap, strlen(ap));
+		EW_LIT(&w, "\"");
+	} else if ((id->proto == IPPROTO_TCP || id->proto == IPPROTO_UDP) &&
+		   e->payload_bytes[0] + e->payload_bytes[1] > 0) {
+		EW_LIT(&w, ",\"app_proto\":\"failed\"");
 	}
-	ew_addr(&w, "dest_ip", id->resp_h, id->family);
-	if (ports) {
-		EW_LIT(&w, ",\"dest_port\":");
-		ew_u64(&w, id->resp_p);
-	}
-	if (pname != NULL)
-		ew_printf(&w, ",\"proto\":\"%s\"", pname);
-	else
-		ew_printf(&w, ",\"proto\":\"%03u\"", id->proto);
-	if (icmp)
-		ew_printf(&w, ",\"icmp_type\":%u,\"icmp_code\":%u",
-			  id->icmp_type, id->icmp_code);
-	if (e->app_proto != FC_L7_NONE)
-		ew_printf(&w, ",\"app_proto\":\"%s\"", fc_l7_proto_name(e->app_proto));
-	else if ((id->proto == IPPROTO_TCP || id->proto == IPPROTO_UDP) &&
-		 e->payload_bytes[0] + e->payload_bytes[1] > 0)
-		ew_printf(&w, ",\"app_proto\":\"failed\"");
 
 	if (e->is_tcp)
 		state = e->state < FC_TCP_S_MAX ? eve_flow_state[e->state] : "new";
@@ -434,21 +576,385 @@ eve_render_flow(const struct fc_event *ev, char *buf, size_t len)
 	ew_u64(&w, e->bytes[1]);
 	EW_LIT(&w, ",");
 	ew_time(&w, "start", e->first_ts);
-	ew_printf(&w, ",");
+	EW_LIT(&w, ",");
 	ew_time(&w, "end", e->last_ts);
-	ew_printf(&w, ",\"age\":%" PRIu64 ",\"state\":\"%s\",\"reason\":\"%s\""
-		  ",\"alerted\":false}",
-		  e->last_ts / FC_NS_PER_SEC >= e->first_ts / FC_NS_PER_SEC ?
-		  e->last_ts / FC_NS_PER_SEC - e->first_ts / FC_NS_PER_SEC : 0,
-		  state, e->reason < FC_END_MAX ? eve_reason[e->reason] : "timeout");
-	if (fc_community_id(id, cid, sizeof(cid)) == 0)
-		ew_printf(&w, ",\"community_id\":\"%s\"", cid);
+	EW_LIT(&w, ",\"age\":");
+	ew_u64(&w, e->last_ts / FC_NS_PER_SEC >= e->first_ts / FC_NS_PER_SEC ?
+		   e->last_ts / FC_NS_PER_SEC - e->first_ts / FC_NS_PER_SEC : 0);
+	EW_LIT(&w, ",\"state\":\"");
+	ew_raw(&w, state, strlen(state));
+	EW_LIT(&w, "\",\"reason\":\"");
+	reason = e->reason < FC_END_MAX ? eve_reason[e->reason] : "timeout";
+	ew_raw(&w, reason, strlen(reason));
+	EW_LIT(&w, "\",\"alerted\":false}");
+	if (fc_community_id(id, cid, sizeof(cid)) == 0) {
+		EW_LIT(&w, ",\"community_id\":\"");
+		ew_raw(&w, cid, strlen(cid));
+		EW_LIT(&w, "\"");
+	}
 	if (e->is_tcp)
 		ew_tcp(&w, e);
-	ew_printf(&w, "}\n");
+	EW_LIT(&w, "}\n");
 	if (w.overflow)
 		return -ENOSPC;
 	return (int)w.pos;
+}
+
+/* ---- session records ------------------------------------------------------ */
+
+/* A JSON string: '"' and '\\' escaped, bytes outside printable ASCII as \u00XX. */
+static void
+ew_str(struct eve_w *w, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t run = 0;
+
+	EW_LIT(w, "\"");
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			continue;
+		ew_raw(w, (const char *)p + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+
+			ew_raw(w, e, 2);
+		} else {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+			ew_raw(w, e, 6);
+		}
+	}
+	ew_raw(w, (const char *)p + run, n - run);
+	EW_LIT(w, "\"");
+}
+
+/* ,"key":"value" from a string field; nothing when the message lacks it. Returns 1 if written. */
+static int
+ew_kstr(struct eve_w *w, const char *key, const struct fc_event *ev, int field)
+{
+	struct app_l7_val v;
+
+	if (ev == NULL || !app_l7_get(&ev->u.session, field, &v) || v.type != FC_L7_T_STR)
+		return 0;
+	EW_LIT(w, ",\"");
+	ew_raw(w, key, strlen(key));
+	EW_LIT(w, "\":");
+	ew_str(w, v.p, v.len);
+	return 1;
+}
+
+/* ,"key":N from a count field; nothing when the message lacks it. */
+static void
+ew_ku64(struct eve_w *w, const char *key, const struct fc_event *ev, int field)
+{
+	struct app_l7_val v;
+
+	if (ev == NULL || !app_l7_get(&ev->u.session, field, &v) || v.type != FC_L7_T_U64)
+		return;
+	EW_LIT(w, ",\"");
+	ew_raw(w, key, strlen(key));
+	EW_LIT(w, "\":");
+	ew_u64(w, v.u);
+}
+
+/* ,"community_id":"..." and the record's end. */
+static int
+ew_tail(struct eve_w *w, const struct fc_event_flow_id *id)
+{
+	char cid[40];
+
+	if (fc_community_id(id, cid, sizeof(cid)) == 0) {
+		EW_LIT(w, ",\"community_id\":\"");
+		ew_raw(w, cid, strlen(cid));
+		EW_LIT(w, "\"");
+	}
+	EW_LIT(w, "}\n");
+	return w->overflow ? -ENOSPC : (int)w->pos;
+}
+
+/* An HTTP transaction record. */
+static int
+eve_render_http(const struct eve *d, const struct app_join_flow *f,
+		const struct fc_event *req, const struct fc_event *resp,
+		char *buf, size_t len)
+{
+	const struct eve_fields *k = &d->f;
+	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	const struct fc_event *any = req != NULL ? req : resp;
+	struct app_l7_val v;
+
+	ew_head(&w, resp != NULL ? resp->ts : req->ts, f->flow_id, "http", f->id);
+	if (app_l7_get(&any->u.session, k->h_depth, &v) && v.u > 0) {
+		EW_LIT(&w, ",\"tx_id\":");
+		ew_u64(&w, v.u - 1);
+	}
+	EW_LIT(&w, ",\"http\":{");
+	{
+		size_t mark = w.pos;
+
+		if (req != NULL && app_l7_get(&req->u.session, k->h_host, &v) &&
+		    v.type == FC_L7_T_STR) {
+			/* "host:port" (a bracketed IPv6 literal keeps its colons). */
+			size_t n = v.len, hlen = v.len;
+			const uint8_t *rb = v.len > 0 && v.p[0] == '[' ?
+					    memchr(v.p, ']', v.len) : NULL;
+			const uint8_t *colon = memchr(rb != NULL ? rb : v.p, ':',
+						      v.len - (size_t)((rb != NULL ? rb : v.p) - v.p));
+			unsigned long port = 0;
+			int has_port = 0;
+
+			if (colon != NULL) {
+				size_t i = (size_t)(colon - v.p) + 1;
+
+				hlen = (size_t)(colon - v.p);
+				has_port = i < n;
+				for (; i < n; i++) {
+					if (v.p[i] < '0' || v.p[i] > '9' || port > 65535) {
+						has_port = 0;
+						break;
+					}
+					port = port * 10 + (v.p[i] - '0');
+				}
+				if (port > 65535)
+					has_port = 0;
+			}
+			EW_LIT(&w, "\"hostname\":");
+			ew_str(&w, v.p, hlen);
+			if (has_port) {
+				EW_LIT(&w, ",\"http_port\":");
+				ew_u64(&w, port);
+			}
+		}
+		ew_kstr(&w, "url", req, k->h_uri);
+		ew_kstr(&w, "http_user_agent", req, k->h_ua);
+		if (resp != NULL && app_l7_get(&resp->u.session, k->h_ctype, &v) &&
+		    v.type == FC_L7_T_STR) {
+			const uint8_t *semi = memchr(v.p, ';', v.len);
+
+			EW_LIT(&w, ",\"http_content_type\":");
+			ew_str(&w, v.p, semi != NULL ? (size_t)(semi - v.p) : v.len);
+		}
+		ew_kstr(&w, "http_refer", req, k->h_referrer);
+		ew_kstr(&w, "http_method", req, k->h_method);
+		if (app_l7_get(&any->u.session, k->h_version, &v) && v.type == FC_L7_T_STR) {
+			EW_LIT(&w, ",\"protocol\":\"HTTP/");
+			ew_raw(&w, (const char *)v.p, v.len < 8 ? v.len : 8);
+			EW_LIT(&w, "\"");
+		}
+		ew_ku64(&w, "status", resp, k->h_status);
+		ew_ku64(&w, "length", resp, k->h_resp_len);
+		/* Members were written with a leading ',' (but the first): drop it. */
+		if (!w.overflow && w.pos > mark && w.buf[mark] == ',') {
+			memmove(w.buf + mark, w.buf + mark + 1, w.pos - mark - 1);
+			w.pos--;
+		}
+	}
+	EW_LIT(&w, "}");
+	return ew_tail(&w, f->id);
+}
+
+/* Suricata's spelling of a TLS version given in Zeek's ("TLSv12"). */
+static void
+ew_tls_version(struct eve_w *w, const struct fc_event *sh, int field)
+{
+	static const struct { const char *zeek, *suricata; } map[] = {
+		{ "TLSv10", "TLSv1" }, { "TLSv11", "TLS 1.1" }, { "TLSv12", "TLS 1.2" },
+		{ "TLSv13", "TLS 1.3" }, { "SSLv3", "SSLv3" }, { "SSLv2", "SSLv2" },
+	};
+	struct app_l7_val v;
+	const char *out = "UNDETERMINED";
+
+	if (sh != NULL && app_l7_get(&sh->u.session, field, &v) && v.type == FC_L7_T_STR) {
+		for (unsigned int i = 0; i < FC_DIM(map); i++)
+			if (v.len == strlen(map[i].zeek) && memcmp(v.p, map[i].zeek, v.len) == 0)
+				out = map[i].suricata;
+		if (v.len > 13 && memcmp(v.p, "TLSv13-draft", 12) == 0) {
+			EW_LIT(w, ",\"version\":\"TLS 1.3 draft-");
+			ew_raw(w, (const char *)v.p + 12, v.len - 12 < 4 ? v.len - 12 : 4);
+			EW_LIT(w, "\"");
+			return;
+		}
+	}
+	EW_LIT(w, ",\"version\":\"");
+	ew_raw(w, out, strlen(out));
+	EW_LIT(w, "\"");
+}
+
+/* ,"name":{"hash":..,"string":..} when the hello has the hash. */
+static void
+ew_ja3(struct eve_w *w, const char *name, const struct fc_event *hello, int hash, int full)
+{
+	struct app_l7_val h, s;
+
+	if (hello == NULL || !app_l7_get(&hello->u.session, hash, &h))
+		return;
+	EW_LIT(w, ",\"");
+	ew_raw(w, name, strlen(name));
+	EW_LIT(w, "\":{\"hash\":");
+	ew_str(w, h.p, h.len);
+	if (app_l7_get(&hello->u.session, full, &s)) {
+		EW_LIT(w, ",\"string\":");
+		ew_str(w, s.p, s.len);
+	}
+	EW_LIT(w, "}");
+}
+
+/* A TLS handshake record. */
+static int
+eve_render_tls(const struct eve *d, const struct app_join_flow *f,
+	       const struct fc_event *ch, const struct fc_event *sh,
+	       char *buf, size_t len)
+{
+	const struct eve_fields *k = &d->f;
+	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	size_t mark;
+
+	ew_head(&w, sh != NULL ? sh->ts : ch->ts, f->flow_id, "tls", f->id);
+	EW_LIT(&w, ",\"tls\":{");
+	mark = w.pos;
+	ew_kstr(&w, "sni", ch, k->t_sni);
+	ew_tls_version(&w, sh, k->t_version);
+	ew_ja3(&w, "ja3", ch, k->t_ja3, k->t_ja3_full);
+	ew_ja3(&w, "ja3s", sh, k->t_ja3s, k->t_ja3s_full);
+	ew_kstr(&w, "ja4", ch, k->t_ja4);
+	if (!w.overflow && w.pos > mark && w.buf[mark] == ',') {
+		memmove(w.buf + mark, w.buf + mark + 1, w.pos - mark - 1);
+		w.pos--;
+	}
+	EW_LIT(&w, "}");
+	return ew_tail(&w, f->id);
+}
+
+/* ,"rrtype":"NAME" of the question (Suricata's names; a number when unnamed). */
+static void
+ew_rrtype(struct eve_w *w, const struct eve *d, const struct fc_event *ev)
+{
+	struct app_l7_val v;
+
+	if (app_l7_get(&ev->u.session, d->f.d_qtype_name, &v) && v.type == FC_L7_T_STR) {
+		EW_LIT(w, ",\"rrtype\":");
+		if (v.len == 1 && v.p[0] == '*')
+			EW_LIT(w, "\"ANY\"");
+		else
+			ew_str(w, v.p, v.len);
+	} else if (app_l7_get(&ev->u.session, d->f.d_qtype, &v)) {
+		EW_LIT(w, ",\"rrtype\":\"");
+		ew_u64(w, v.u);
+		EW_LIT(w, "\"");
+	}
+}
+
+static uint64_t
+eve_l7_u64(const struct fc_event *ev, int field)
+{
+	struct app_l7_val v;
+
+	return app_l7_get(&ev->u.session, field, &v) ? v.u : 0;
+}
+
+/* A DNS query or answer record (v2); 0 when the message is not a record. */
+static int
+eve_render_dns(const struct eve *d, const struct app_join_flow *f,
+	       const struct fc_event *ev, char *buf, size_t len)
+{
+	const struct eve_fields *k = &d->f;
+	const struct fc_event_session *s = &ev->u.session;
+	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct app_l7_val q;
+	int has_q = app_l7_get(s, k->d_query, &q) && q.type == FC_L7_T_STR;
+
+	if (s->kind == k->k_query && !has_q)
+		return 0;
+	ew_head(&w, ev->ts, f->flow_id, "dns", f->id);
+	if (s->kind == k->k_query) {
+		EW_LIT(&w, ",\"dns\":{\"type\":\"query\",\"id\":");
+		ew_u64(&w, eve_l7_u64(ev, k->d_trans_id));
+		EW_LIT(&w, ",\"rrname\":");
+		ew_str(&w, q.p, q.len);
+		ew_rrtype(&w, d, ev);
+	} else {
+		static const char hex[] = "0123456789abcdef";
+		uint64_t rcode = eve_l7_u64(ev, k->d_rcode);
+		unsigned int flags = 0x8000u |
+			(unsigned int)(eve_l7_u64(ev, k->d_opcode) & 0xf) << 11 |
+			(unsigned int)(eve_l7_u64(ev, k->d_aa) != 0) << 10 |
+			(unsigned int)(eve_l7_u64(ev, k->d_tc) != 0) << 9 |
+			(unsigned int)(eve_l7_u64(ev, k->d_rd) != 0) << 8 |
+			(unsigned int)(eve_l7_u64(ev, k->d_ra) != 0) << 7 |
+			(unsigned int)(eve_l7_u64(ev, k->d_z) & 7) << 4 |
+			(unsigned int)(rcode & 0xf);
+		char fx[4];
+		int nf = 0;
+		uint16_t off = 0, plen;
+		uint8_t fid, type;
+		const uint8_t *p;
+		struct app_l7_val rn;
+		unsigned int na = 0;
+
+		/* Suricata prints the flags with {:x}: no leading zeros. */
+		for (int sh = 12; sh >= 0; sh -= 4)
+			if (nf > 0 || (flags >> sh) & 0xf || sh == 0)
+				fx[nf++] = hex[(flags >> sh) & 0xf];
+		EW_LIT(&w, ",\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":");
+		ew_u64(&w, eve_l7_u64(ev, k->d_trans_id));
+		EW_LIT(&w, ",\"flags\":\"");
+		ew_raw(&w, fx, (size_t)nf);
+		EW_LIT(&w, "\",\"qr\":true");
+		if (flags & 0x0400)
+			EW_LIT(&w, ",\"aa\":true");
+		if (flags & 0x0200)
+			EW_LIT(&w, ",\"tc\":true");
+		if (flags & 0x0100)
+			EW_LIT(&w, ",\"rd\":true");
+		if (flags & 0x0080)
+			EW_LIT(&w, ",\"ra\":true");
+		if (has_q) {
+			EW_LIT(&w, ",\"rrname\":");
+			ew_str(&w, q.p, q.len);
+			ew_rrtype(&w, d, ev);
+		}
+		EW_LIT(&w, ",\"rcode\":");
+		if (app_l7_get(s, k->d_rcode_name, &rn) && rn.type == FC_L7_T_STR) {
+			ew_str(&w, rn.p, rn.len);
+		} else {
+			EW_LIT(&w, "\"");
+			ew_u64(&w, rcode);
+			EW_LIT(&w, "\"");
+		}
+		/* answers[i] pairs the i-th answer with the i-th TTL. */
+		while (fc_l7_next_field(s, &off, &fid, &type, &p, &plen)) {
+			uint16_t off2 = 0, l2;
+			uint8_t f2, t2;
+			const uint8_t *p2;
+			unsigned int nt = 0;
+
+			if (fid != k->d_answers || type != FC_L7_T_STR)
+				continue;
+			if (na++ == 0)
+				EW_LIT(&w, ",\"answers\":[{\"rdata\":");
+			else
+				EW_LIT(&w, ",{\"rdata\":");
+			ew_str(&w, p, plen);
+			while (fc_l7_next_field(s, &off2, &f2, &t2, &p2, &l2)) {
+				uint64_t ttl;
+
+				if (f2 != k->d_ttls || l2 != sizeof(ttl) || nt++ != na - 1)
+					continue;
+				memcpy(&ttl, p2, sizeof(ttl));
+				EW_LIT(&w, ",\"ttl\":");
+				ew_u64(&w, ttl);
+				break;
+			}
+			EW_LIT(&w, "}");
+		}
+		if (na > 0)
+			EW_LIT(&w, "]");
+	}
+	EW_LIT(&w, "}");
+	return ew_tail(&w, f->id);
 }
 
 static int
@@ -504,6 +1010,124 @@ eve_flush(struct app_sink *s)
 	return -err;
 }
 
+/* Room for one record of up to max bytes (a flush when the buffer is nearly full). */
+static void
+eve_room(struct app_sink *s, struct eve *d, size_t max)
+{
+	if (EVE_BUF - d->used < max) {
+		int r = eve_flush(s);
+
+		if (r != 0)
+			d->rc = r;
+	}
+}
+
+/* A rendered record (len bytes at the end of the buffer, 0: none, or an error) is taken. */
+static void
+eve_took(struct app_sink *s, struct eve *d, int len)
+{
+	if (len == 0)
+		return;
+	s->records++;
+	if (len < 0) {
+		s->dropped++;
+		return;
+	}
+	d->used += (size_t)len;
+	d->pending++;
+}
+
+static void
+eve_on_http(void *arg, const struct app_join_flow *f, const struct fc_event *req,
+	    const struct fc_event *resp, const struct app_http_info *info)
+{
+	struct app_sink *s = arg;
+	struct eve *d = s->priv;
+
+	(void)info;
+	eve_room(s, d, EVE_SESSION_MAX);
+	eve_took(s, d, eve_render_http(d, f, req, resp, d->buf + d->used, EVE_SESSION_MAX));
+}
+
+static void
+eve_on_tls(void *arg, const struct app_join_flow *f, const struct fc_event *ch,
+	   const struct fc_event *sh, const char *alert)
+{
+	struct app_sink *s = arg;
+	struct eve *d = s->priv;
+
+	(void)alert;
+	eve_room(s, d, EVE_SESSION_MAX);
+	eve_took(s, d, eve_render_tls(d, f, ch, sh, d->buf + d->used, EVE_SESSION_MAX));
+}
+
+static void
+eve_on_dns(void *arg, const struct app_join_flow *f, const struct fc_event *ev)
+{
+	struct app_sink *s = arg;
+	struct eve *d = s->priv;
+
+	if (ev->u.session.kind != d->f.k_query && ev->u.session.kind != d->f.k_response)
+		return;
+	eve_room(s, d, EVE_SESSION_MAX);
+	eve_took(s, d, eve_render_dns(d, f, ev, d->buf + d->used, EVE_SESSION_MAX));
+}
+
+/* A message that will never be rendered: a record dropped if it would have been one. */
+static void
+eve_on_lost(void *arg, const struct fc_event *ev)
+{
+	struct app_sink *s = arg;
+	struct eve *d = s->priv;
+	const struct fc_event_session *m = &ev->u.session;
+
+	if (m->proto == FC_L7_DNS && m->kind != d->f.k_query && m->kind != d->f.k_response)
+		return;
+	if (m->proto == FC_L7_HTTP && m->kind != app_l7_kind(FC_L7_HTTP, "request") &&
+	    m->kind != app_l7_kind(FC_L7_HTTP, "response"))
+		return;
+	s->records++;
+	s->dropped++;
+}
+
+static void
+eve_resolve_fields(struct eve_fields *k)
+{
+	k->h_depth = app_l7_field(FC_L7_HTTP, "trans_depth");
+	k->h_method = app_l7_field(FC_L7_HTTP, "method");
+	k->h_host = app_l7_field(FC_L7_HTTP, "host");
+	k->h_uri = app_l7_field(FC_L7_HTTP, "uri");
+	k->h_version = app_l7_field(FC_L7_HTTP, "version");
+	k->h_ua = app_l7_field(FC_L7_HTTP, "user_agent");
+	k->h_referrer = app_l7_field(FC_L7_HTTP, "referrer");
+	k->h_ctype = app_l7_field(FC_L7_HTTP, "content_type");
+	k->h_status = app_l7_field(FC_L7_HTTP, "status_code");
+	k->h_resp_len = app_l7_field(FC_L7_HTTP, "response_body_len");
+	k->t_sni = app_l7_field(FC_L7_TLS, "server_name");
+	k->t_version = app_l7_field(FC_L7_TLS, "version");
+	k->t_ja3 = app_l7_field(FC_L7_TLS, "ja3");
+	k->t_ja3_full = app_l7_field(FC_L7_TLS, "ja3_full");
+	k->t_ja3s = app_l7_field(FC_L7_TLS, "ja3s");
+	k->t_ja3s_full = app_l7_field(FC_L7_TLS, "ja3s_full");
+	k->t_ja4 = app_l7_field(FC_L7_TLS, "ja4");
+	k->d_trans_id = app_l7_field(FC_L7_DNS, "trans_id");
+	k->d_opcode = app_l7_field(FC_L7_DNS, "opcode");
+	k->d_rcode = app_l7_field(FC_L7_DNS, "rcode");
+	k->d_rcode_name = app_l7_field(FC_L7_DNS, "rcode_name");
+	k->d_aa = app_l7_field(FC_L7_DNS, "AA");
+	k->d_tc = app_l7_field(FC_L7_DNS, "TC");
+	k->d_rd = app_l7_field(FC_L7_DNS, "RD");
+	k->d_ra = app_l7_field(FC_L7_DNS, "RA");
+	k->d_z = app_l7_field(FC_L7_DNS, "Z");
+	k->d_query = app_l7_field(FC_L7_DNS, "query");
+	k->d_qtype = app_l7_field(FC_L7_DNS, "qtype");
+	k->d_qtype_name = app_l7_field(FC_L7_DNS, "qtype_name");
+	k->d_answers = app_l7_field(FC_L7_DNS, "answers");
+	k->d_ttls = app_l7_field(FC_L7_DNS, "TTLs");
+	k->k_query = app_l7_kind(FC_L7_DNS, "query");
+	k->k_response = app_l7_kind(FC_L7_DNS, "response");
+}
+
 static int
 eve_open_fd(struct eve *d, int flags)
 {
@@ -546,6 +1170,23 @@ eve_open(struct app_sink *s, const char *target)
 	d->fd = -1;
 	/* A new run starts a new file; reopen (SIGHUP) appends. */
 	rc = eve_open_fd(d, O_TRUNC);
+	if (rc == 0) {
+		struct app_join_ops jops = {
+			.http = eve_on_http,
+			.tls = eve_on_tls,
+			.dns = eve_on_dns,
+			.lost = eve_on_lost,
+			.arg = s,
+		};
+
+		eve_resolve_fields(&d->f);
+		d->join = app_join_create(&jops);
+		if (d->join == NULL) {
+			if (d->own_fd)
+				close(d->fd);
+			rc = -ENOMEM;
+		}
+	}
 	if (rc != 0) {
 		free(d->path);
 		free(d->buf);
@@ -562,40 +1203,29 @@ eve_write(struct app_sink *s, const struct fc_event *ev, unsigned int n)
 	struct eve *d = s->priv;
 	int rc = 0;
 
+	d->rc = 0;
 	for (unsigned int i = 0; i < n; i++) {
-		int len;
-
 		switch (ev[i].type) {
 		case FC_EV_FLOW_END:
+			/* The flow's held session records go first. */
+			app_join_event(d->join, &ev[i]);
 			if (ev[i].u.end.id.family != FC_KEY_FAMILY_V4 &&
 			    ev[i].u.end.id.family != FC_KEY_FAMILY_V6)
 				continue;
 			break;
+		case FC_EV_FLOW_START:
+		case FC_EV_FLOW_UPDATE:
 		case FC_EV_SESSION:
-			/*
-			 * Session messages become Suricata's "http", "tls" and
-			 * "dns" records here once their renderers exist; until
-			 * then they are skipped and are not records.
-			 */
+			app_join_event(d->join, &ev[i]);
 			continue;
 		default:
 			continue;
 		}
-		if (EVE_BUF - d->used < EVE_LINE_MAX) {
-			int r = eve_flush(s);
-
-			if (r != 0)
-				rc = r;
-		}
-		s->records++;
-		len = eve_render_flow(&ev[i], d->buf + d->used, EVE_LINE_MAX);
-		if (len < 0) {
-			s->dropped++;
-			continue;
-		}
-		d->used += (size_t)len;
-		d->pending++;
+		eve_room(s, d, EVE_LINE_MAX);
+		eve_took(s, d, eve_render_flow(&ev[i], d->buf + d->used, EVE_LINE_MAX));
 	}
+	rc = d->rc;
+	d->rc = 0;
 	return rc;
 }
 
@@ -625,6 +1255,16 @@ eve_reopen(struct app_sink *s)
 	return eve_open_fd(d, O_APPEND);
 }
 
+/* End of the run: messages still held are written (or lost), buffers flushed. */
+static int
+eve_finish(struct app_sink *s, uint64_t now_ns)
+{
+	struct eve *d = s->priv;
+
+	app_join_flush(d->join);
+	return eve_tick(s, now_ns);
+}
+
 static int
 eve_close(struct app_sink *s)
 {
@@ -633,9 +1273,11 @@ eve_close(struct app_sink *s)
 
 	if (d == NULL)
 		return 0;
+	app_join_flush(d->join);
 	rc = eve_flush(s);
 	if (d->own_fd && d->fd >= 0 && close(d->fd) != 0 && rc == 0)
 		rc = -errno;
+	app_join_free(d->join);
 	free(d->path);
 	free(d->buf);
 	free(d);
@@ -645,11 +1287,12 @@ eve_close(struct app_sink *s)
 
 const struct app_sink_ops app_sink_eve_ops = {
 	.scheme = "eve",
-	.usage = "eve:-|eve:FILE         Suricata EVE JSON flow records",
+	.usage = "eve:-|eve:FILE         Suricata EVE JSON flow, http, tls and dns records",
 	.open = eve_open,
 	.write = eve_write,
 	.write_stats = NULL,
 	.tick = eve_tick,
 	.reopen = eve_reopen,
+	.flush = eve_finish,
 	.close = eve_close,
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IPFIX sink: every flow_end becomes IPFIX data records (RFC 7011), sent
+ * IPFIX sink: every flow_end (and flow_update, see ACTIVE TIMEOUT) becomes
+ * IPFIX data records (RFC 7011), sent
  * to a collector over UDP or TCP, or written to an IPFIX file (RFC 5655:
  * a file is the same stream of messages a TCP collector would receive).
  *
@@ -44,12 +45,26 @@
  * Octets are IP bytes: the sum of the IP total length fields (NDJSON
  * orig_ip_bytes/resp_ip_bytes), which is what NetFlow/IPFIX collectors
  * expect of octetDeltaCount (no L2 header, no Ethernet padding; the inner
- * IP header's length for tunnelled flows). A flow is exported once, at
- * its end, so its delta counts are its totals.
+ * IP header's length for tunnelled flows).
  *
- * flowEndReason: idle -> idle timeout (1); fin, rst -> end of flow
- * detected (3); shutdown, parse_error -> forced end (4); evicted,
- * buffer_overflow -> lack of resources (5).
+ * ACTIVE TIMEOUT. With --flow-update-interval, a long flow gets interim
+ * flow_update events; each becomes a record with flowEndReason 2 (active
+ * timeout) whose octetDeltaCount/packetDeltaCount (and reverse) count
+ * what the flow sent since its previous record, so a collector that sums
+ * a flow's records gets its totals; the flow_end record carries the rest.
+ * The counters already exported are kept per flow in a bounded table
+ * (IPFIX_TRACK entries in 4-way sets, allocated at the first flow_update,
+ * an entry freed by its flow's end). When a flow's set is full, its
+ * updates are not exported (counted in updates_skipped, said once at
+ * close) and its flow_end record carries its totals, so the sums stay
+ * exact; an entry whose flow sent no update for IPFIX_TRACK_STALE of
+ * packet time (its end was lost) may be reused. flowStartMilliseconds
+ * and flowEndMilliseconds of every record are the flow's first packet and
+ * its last packet so far.
+ *
+ * flowEndReason: idle -> idle timeout (1); flow_update -> active timeout
+ * (2); fin, rst -> end of flow detected (3); shutdown, parse_error ->
+ * forced end (4); evicted, buffer_overflow -> lack of resources (5).
  *
  * tcpControlBits (the OR of the flags a direction sent) are derived from
  * the two history strings of the event, as the tracker keeps no per-flow
@@ -101,12 +116,13 @@
  * Timers (template refresh, backoff) run on the now_ns that tick() gives.
  *
  * COUNTERS. records = written + dropped (+ records still queued, zero
- * after close), counted per flow_end event (a uniflow pair is one record
- * of the sink). written means handed to the kernel completely (datagram
+ * after close), counted per exported flow_end or flow_update event (a
+ * uniflow pair is one record of the sink). written means handed to the kernel completely (datagram
  * sent, message fully in the TCP socket, bytes written to the file).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -142,6 +158,10 @@
 #define IPFIX_BACKOFF_MAX    (30 * FC_NS_PER_SEC)
 #define IPFIX_CONNECT_TIMEOUT (10 * FC_NS_PER_SEC)
 #define IPFIX_CLOSE_WAIT_MS  1000
+#define IPFIX_TRACK          65536u  /**< flows whose exported counters are kept (active timeout) */
+#define IPFIX_TRACK_WAYS     4u
+#define IPFIX_TRACK_STALE    (86400 * FC_NS_PER_SEC)
+#define IPFIX_REASON_ACTIVE  2       /**< flowEndReason: active timeout */
 
 /* Template membership of a field: families and modes. */
 #define IPFIX_F4   0x1
@@ -258,6 +278,15 @@ struct ipfix_dom {
 	uint64_t tmpl_ns;      /**< now_ns when templates last went into a message */
 };
 
+/** What was exported of a flow that had flow_update records. */
+struct ipfix_track {
+	uint64_t flow_id;
+	uint64_t last_ts;      /**< packet time of the last update */
+	uint64_t pkts[2];
+	uint64_t octets[2];
+	uint8_t used;
+};
+
 /** A complete message in the queue: where it ends (stream offset) and its events. */
 struct ipfix_qmsg {
 	uint64_t end;
@@ -295,6 +324,8 @@ struct ipfix {
 	uint32_t rec_len[2];
 	uint32_t tmpl_len;
 	uint8_t tmpl[IPFIX_SET_HDR_LEN + 2 * (4 + 17 * 8)];
+	struct ipfix_track *track;      /**< IPFIX_TRACK entries, NULL until the first flow_update */
+	uint64_t updates_skipped;       /**< flow_updates not exported: no room to track the flow */
 	struct ipfix_dom dom[IPFIX_DOMAINS];
 };
 
@@ -848,15 +879,71 @@ ipfix_flush_all(struct app_sink *s, struct ipfix *p)
 	return rc;
 }
 
+/* ---- active timeout: what was exported of flows with updates -------------- */
+
+static struct ipfix_track *
+ipfix_track_set(struct ipfix *p, uint64_t flow_id)
+{
+	uint64_t h = flow_id;
+
+	h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
+	h ^= h >> 31;
+	return &p->track[h % (IPFIX_TRACK / IPFIX_TRACK_WAYS) * IPFIX_TRACK_WAYS];
+}
+
+static struct ipfix_track *
+ipfix_track_find(struct ipfix *p, uint64_t flow_id)
+{
+	struct ipfix_track *set;
+
+	if (p->track == NULL)
+		return NULL;
+	set = ipfix_track_set(p, flow_id);
+	for (unsigned int w = 0; w < IPFIX_TRACK_WAYS; w++)
+		if (set[w].used && set[w].flow_id == flow_id)
+			return &set[w];
+	return NULL;
+}
+
+/* The entry of a flow that has an update to export: found, or a free (or stale) one; NULL if none. */
+static struct ipfix_track *
+ipfix_track_get(struct ipfix *p, uint64_t flow_id, uint64_t ts)
+{
+	struct ipfix_track *t = ipfix_track_find(p, flow_id), *set;
+
+	if (t != NULL)
+		return t;
+	if (p->track == NULL) {
+		p->track = calloc(IPFIX_TRACK, sizeof(*p->track));
+		if (p->track == NULL)
+			return NULL;
+	}
+	set = ipfix_track_set(p, flow_id);
+	for (unsigned int w = 0; w < IPFIX_TRACK_WAYS; w++) {
+		struct ipfix_track *e = &set[w];
+
+		if (!e->used || ts > e->last_ts + IPFIX_TRACK_STALE) {
+			memset(e, 0, sizeof(*e));
+			e->used = 1;
+			e->flow_id = flow_id;
+			return e;
+		}
+	}
+	return NULL;
+}
+
 /*
- * Encode one flow_end (IPv4/IPv6) into its domain's message: one biflow
- * record, or the uniflow records of the directions that sent packets
- * (the originator's alone if neither did), side by side.
+ * Encode one flow_end or flow_update (IPv4/IPv6) into its domain's
+ * message: one biflow record, or the uniflow records of the directions
+ * that sent packets in it (the originator's alone if neither did), side
+ * by side. pkts/octets are the record's delta counts.
  */
 static int
-ipfix_event(struct app_sink *s, struct ipfix *p, const struct fc_event *ev)
+ipfix_event(struct app_sink *s, struct ipfix *p, const struct fc_event *ev,
+	    const struct fc_event_flow_end *fe, const uint64_t pkts[2],
+	    const uint64_t octets[2], uint8_t reason)
 {
-	const struct fc_event_flow_end *fe = &ev->u.end;
 	unsigned int di = (unsigned int)(ev->flow_id >> 56);
 	unsigned int v6 = fe->id.family == FC_KEY_FAMILY_V6;
 	unsigned int fwd = 1, rev = 0;
@@ -865,8 +952,8 @@ ipfix_event(struct app_sink *s, struct ipfix *p, const struct fc_event *ev)
 	int rc = 0;
 
 	if (!p->biflow) {
-		rev = fe->pkts[1] > 0;
-		fwd = fe->pkts[0] > 0 || !rev;
+		rev = pkts[1] > 0;
+		fwd = pkts[0] > 0 || !rev;
 	}
 	q = ipfix_reserve(s, p, di, p->tid[v6], p->rec_len[v6] * (fwd + rev), &rc);
 	if (FC_UNLIKELY(q == NULL)) {
@@ -875,17 +962,17 @@ ipfix_event(struct app_sink *s, struct ipfix *p, const struct fc_event *ev)
 	}
 	r.start_ms = fe->first_ts / 1000000;
 	r.end_ms = fe->last_ts / 1000000;
-	r.octets[0] = fe->ip_bytes[0];
-	r.octets[1] = fe->ip_bytes[1];
-	r.pkts[0] = fe->pkts[0];
-	r.pkts[1] = fe->pkts[1];
+	r.octets[0] = octets[0];
+	r.octets[1] = octets[1];
+	r.pkts[0] = pkts[0];
+	r.pkts[1] = pkts[1];
 	r.src = fe->id.orig_h;
 	r.dst = fe->id.resp_h;
 	r.sport = fe->id.orig_p;
 	r.dport = fe->id.resp_p;
 	r.vlan = fe->id.vlan;
 	r.proto = fe->id.proto;
-	r.reason = fe->reason < FC_END_MAX ? ipfix_end_reason[fe->reason] : 4;
+	r.reason = reason;
 	ipfix_tcp_flags(fe, r.flags);
 	if (p->biflow) {
 		if (v6)
@@ -929,17 +1016,53 @@ ipfix_write(struct app_sink *s, const struct fc_event *ev, unsigned int n)
 		ipfix_tcp_check_connect(s, p, 0);
 	for (unsigned int i = 0; i < n; i++) {
 		const struct fc_event *e = &ev[i];
+		const struct fc_event_flow_end *fe = &e->u.end;
+		struct ipfix_track *t = NULL;
+		uint64_t pkts[2], octets[2];
+		uint8_t reason;
 
-		if (e->type != FC_EV_FLOW_END ||
-		    (e->u.end.id.family != FC_KEY_FAMILY_V4 &&
-		     e->u.end.id.family != FC_KEY_FAMILY_V6))
+		if ((e->type != FC_EV_FLOW_END && e->type != FC_EV_FLOW_UPDATE) ||
+		    (fe->id.family != FC_KEY_FAMILY_V4 && fe->id.family != FC_KEY_FAMILY_V6))
 			continue;
+		if (e->type == FC_EV_FLOW_UPDATE) {
+			t = ipfix_track_get(p, e->flow_id, e->ts);
+			if (t == NULL) {
+				/* Not tracked: the flow_end will carry the totals. */
+				p->updates_skipped++;
+				continue;
+			}
+			reason = IPFIX_REASON_ACTIVE;
+		} else {
+			if (FC_UNLIKELY(p->track != NULL))
+				t = ipfix_track_find(p, e->flow_id);
+			reason = fe->reason < FC_END_MAX ? ipfix_end_reason[fe->reason] : 4;
+		}
+		for (unsigned int k = 0; k < 2; k++) {
+			pkts[k] = fe->pkts[k];
+			octets[k] = fe->ip_bytes[k];
+			if (t != NULL) {
+				pkts[k] -= RTE_MIN(t->pkts[k], pkts[k]);
+				octets[k] -= RTE_MIN(t->octets[k], octets[k]);
+			}
+		}
+		if (t != NULL) {
+			if (e->type == FC_EV_FLOW_UPDATE) {
+				/* Counted as exported even if the record is lost on the way. */
+				t->pkts[0] = fe->pkts[0];
+				t->pkts[1] = fe->pkts[1];
+				t->octets[0] = fe->ip_bytes[0];
+				t->octets[1] = fe->ip_bytes[1];
+				t->last_ts = e->ts;
+			} else {
+				t->used = 0;
+			}
+		}
 		s->records++;
 		if (p->transport == IPFIX_TCP && p->tcp == IPFIX_TCP_DOWN) {
 			s->dropped++;
 			continue;
 		}
-		if (ipfix_event(s, p, e) == -EPIPE)
+		if (ipfix_event(s, p, e, fe, pkts, octets, reason) == -EPIPE)
 			rc = -EPIPE;
 	}
 	return rc;
@@ -1049,9 +1172,33 @@ ipfix_tcp_drain(struct app_sink *s, struct ipfix *p)
 	}
 }
 
+/*
+ * End of the run: complete every open message and hand it over; TCP waits
+ * (at most IPFIX_CLOSE_WAIT_MS) for the queue to drain and counts what it
+ * could not send as dropped, so records = written + dropped from here on.
+ */
+static int
+ipfix_flush(struct app_sink *s, uint64_t now_ns)
+{
+	struct ipfix *p = s->priv;
+	int rc = ipfix_tick(s, now_ns);
+
+	if (p->transport == IPFIX_TCP) {
+		ipfix_tcp_drain(s, p);
+		if (p->q_off < p->q_len || p->qm_n > 0)
+			ipfix_q_drop(s, p);
+	}
+	return rc;
+}
+
 static void
 ipfix_free(struct ipfix *p)
 {
+	if (p->updates_skipped > 0)
+		fprintf(stderr, "flowscope: ipfix %s: %" PRIu64 " flow_update records not "
+			"exported (no room to track their flows; their final records "
+			"carry the totals)\n", p->name, p->updates_skipped);
+	free(p->track);
 	for (unsigned int i = 0; i < IPFIX_DOMAINS; i++)
 		free(p->dom[i].msg);
 	free(p->q);
@@ -1322,5 +1469,6 @@ const struct app_sink_ops app_sink_ipfix_ops = {
 	.write_stats = NULL,
 	.tick = ipfix_tick,
 	.reopen = ipfix_reopen,
+	.flush = ipfix_flush,
 	.close = ipfix_close,
 };

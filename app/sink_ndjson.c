@@ -7,6 +7,14 @@
  * is counted (dropped) and reported once on stderr; EPIPE (the reader went
  * away, e.g. `| head`) is returned so the caller can stop. SIGHUP reopens
  * the file (logrotate moved it away).
+ *
+ * A write that stops inside a line (disk full after a partial write, a
+ * file size limit) never leaves a cut line behind: the lines written
+ * whole count as written, the cut one and the rest as dropped, and the
+ * cut line is taken back off a regular file (truncated to the last whole
+ * line). Bytes that reached a pipe or terminal cannot be taken back: the
+ * cut line is ended with a newline before the next one (when the reader
+ * is still there), so every later line stands alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "sink.h"
 
@@ -28,7 +37,42 @@ struct ndjson {
 	size_t used;
 	uint64_t pending;        /**< records in buf */
 	int reported;
+	int cut;                 /**< a line was cut on a pipe/terminal: end it first */
 };
+
+/* Lines ('\n'-terminated) in b[0..n). */
+static uint64_t
+nd_lines(const char *b, size_t n)
+{
+	uint64_t lines = 0;
+	const char *p = b, *end = b + n;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		lines++;
+		p++;
+	}
+	return lines;
+}
+
+/*
+ * Take back the last `cut` bytes written (a line cut by a failed write).
+ * @return 1 if done (a regular file), 0 if they cannot be taken back.
+ */
+static int
+nd_uncut(struct ndjson *d, size_t cut)
+{
+	struct stat st;
+	off_t end;
+
+	if (fstat(d->fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	end = lseek(d->fd, 0, SEEK_END);
+	if (end < (off_t)cut || ftruncate(d->fd, end - (off_t)cut) != 0)
+		return 0;
+	/* Without O_APPEND (stdout redirected by a shell) the offset moves back too. */
+	lseek(d->fd, end - (off_t)cut, SEEK_SET);
+	return 1;
+}
 
 static int
 nd_flush(struct app_sink *s)
@@ -36,6 +80,16 @@ nd_flush(struct app_sink *s)
 	struct ndjson *d = s->priv;
 	size_t off = 0;
 
+	if (d->used > 0 && d->cut) {
+		/* End the line a failed write cut on a pipe, so this one stands alone. */
+		ssize_t n;
+
+		do {
+			n = write(d->fd, "\n", 1);
+		} while (n < 0 && errno == EINTR);
+		if (n == 1)
+			d->cut = 0;
+	}
 	while (off < d->used) {
 		ssize_t n = write(d->fd, d->buf + off, d->used - off);
 
@@ -43,8 +97,17 @@ nd_flush(struct app_sink *s)
 			continue;
 		if (n <= 0) {
 			int err = n < 0 ? errno : EIO;
+			size_t whole = off;
+			uint64_t done;
 
-			s->dropped += d->pending;
+			/* Whole lines made it; a cut one is taken back or ended later. */
+			while (whole > 0 && d->buf[whole - 1] != '\n')
+				whole--;
+			if (whole < off && !nd_uncut(d, off - whole))
+				d->cut = 1;
+			done = nd_lines(d->buf, whole);
+			s->written += done;
+			s->dropped += d->pending - done;
 			if (!d->reported && err != EPIPE)
 				fprintf(stderr, "flowscope: %s: write failed: %s\n",
 					d->path, strerror(err));
@@ -58,6 +121,8 @@ nd_flush(struct app_sink *s)
 	s->written += d->pending;
 	d->used = 0;
 	d->pending = 0;
+	if (d->reported && off > 0)
+		d->reported = 0;     /* recovered: a new failure is said again */
 	return 0;
 }
 

@@ -17,7 +17,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <openssl/evp.h>
 
 #include "fc_event.h"
 #include "fc_pkt.h"
@@ -99,6 +98,105 @@ fc_event_parse_mask(const char *spec, uint32_t *mask)
 	return 0;
 }
 
+static inline uint32_t
+rol32(uint32_t x, unsigned int n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+/*
+ * SHA-1 (FIPS 180-4) of a message of at most 55 bytes, which pads to a
+ * single 64-byte block. Community ID hashes at most 40 bytes per flow
+ * record; done here in one block, it costs a fraction of a generic
+ * digest call (an OpenSSL 3 EVP_Digest fetches the algorithm each time).
+ */
+/*
+ * SHA-1 rounds, unrolled with the five working variables renamed instead
+ * of moved; the message schedule is kept in a 16-word ring.
+ */
+#define SHA1_W(i) (w[(i) & 15] = rol32(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ \
+				       w[((i) + 2) & 15] ^ w[(i) & 15], 1))
+#define SHA1_F0(b, c, d) ((((c) ^ (d)) & (b)) ^ (d))
+#define SHA1_F1(b, c, d) ((b) ^ (c) ^ (d))
+#define SHA1_F2(b, c, d) ((((b) | (c)) & (d)) | ((b) & (c)))
+#define SHA1_R(a, b, c, d, e, f, k, wi) do { \
+		(e) += rol32((a), 5) + f((b), (c), (d)) + (k) + (wi); \
+		(b) = rol32((b), 30); \
+	} while (0)
+#define SHA1_5(i, f, k, W) do { \
+		SHA1_R(a, b, c, d, e, f, k, W(i)); \
+		SHA1_R(e, a, b, c, d, f, k, W((i) + 1)); \
+		SHA1_R(d, e, a, b, c, f, k, W((i) + 2)); \
+		SHA1_R(c, d, e, a, b, f, k, W((i) + 3)); \
+		SHA1_R(b, c, d, e, a, f, k, W((i) + 4)); \
+	} while (0)
+#define SHA1_W0(i) w[(i)]
+
+static void
+sha1_one_block(const uint8_t *msg, size_t n, uint8_t out[20])
+{
+	static const uint32_t h0[5] = {
+		0x67452301u, 0xefcdab89u, 0x98badcfeu, 0x10325476u, 0xc3d2e1f0u,
+	};
+	uint8_t blk[64];
+	uint32_t w[16];
+	uint32_t a = h0[0], b = h0[1], c = h0[2], d = h0[3], e = h0[4];
+	uint64_t bits = (uint64_t)n * 8;
+	int i;
+
+	memset(blk, 0, sizeof(blk));
+	memcpy(blk, msg, n);
+	blk[n] = 0x80;
+	for (i = 0; i < 8; i++)
+		blk[63 - i] = (uint8_t)(bits >> (8 * i));
+	for (i = 0; i < 16; i++)
+		w[i] = (uint32_t)blk[4 * i] << 24 | (uint32_t)blk[4 * i + 1] << 16 |
+		       (uint32_t)blk[4 * i + 2] << 8 | blk[4 * i + 3];
+	SHA1_5(0, SHA1_F0, 0x5a827999u, SHA1_W0);
+	SHA1_5(5, SHA1_F0, 0x5a827999u, SHA1_W0);
+	SHA1_5(10, SHA1_F0, 0x5a827999u, SHA1_W0);
+	SHA1_R(a, b, c, d, e, SHA1_F0, 0x5a827999u, w[15]);
+	SHA1_R(e, a, b, c, d, SHA1_F0, 0x5a827999u, SHA1_W(16));
+	SHA1_R(d, e, a, b, c, SHA1_F0, 0x5a827999u, SHA1_W(17));
+	SHA1_R(c, d, e, a, b, SHA1_F0, 0x5a827999u, SHA1_W(18));
+	SHA1_R(b, c, d, e, a, SHA1_F0, 0x5a827999u, SHA1_W(19));
+	SHA1_5(20, SHA1_F1, 0x6ed9eba1u, SHA1_W);
+	SHA1_5(25, SHA1_F1, 0x6ed9eba1u, SHA1_W);
+	SHA1_5(30, SHA1_F1, 0x6ed9eba1u, SHA1_W);
+	SHA1_5(35, SHA1_F1, 0x6ed9eba1u, SHA1_W);
+	SHA1_5(40, SHA1_F2, 0x8f1bbcdcu, SHA1_W);
+	SHA1_5(45, SHA1_F2, 0x8f1bbcdcu, SHA1_W);
+	SHA1_5(50, SHA1_F2, 0x8f1bbcdcu, SHA1_W);
+	SHA1_5(55, SHA1_F2, 0x8f1bbcdcu, SHA1_W);
+	SHA1_5(60, SHA1_F1, 0xca62c1d6u, SHA1_W);
+	SHA1_5(65, SHA1_F1, 0xca62c1d6u, SHA1_W);
+	SHA1_5(70, SHA1_F1, 0xca62c1d6u, SHA1_W);
+	SHA1_5(75, SHA1_F1, 0xca62c1d6u, SHA1_W);
+	a += h0[0];
+	b += h0[1];
+	c += h0[2];
+	d += h0[3];
+	e += h0[4];
+	{
+		const uint32_t h[5] = { a, b, c, d, e };
+
+		for (i = 0; i < 5; i++) {
+			out[4 * i] = (uint8_t)(h[i] >> 24);
+			out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+			out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+			out[4 * i + 3] = (uint8_t)h[i];
+		}
+	}
+}
+
+#undef SHA1_W
+#undef SHA1_W0
+#undef SHA1_F0
+#undef SHA1_F1
+#undef SHA1_F2
+#undef SHA1_R
+#undef SHA1_5
+
 /*
  * Community ID v1 (https://github.com/corelight/community-id-spec):
  * SHA1 over seed(2) | saddr | daddr | proto(1) | 0(1) | sport(2) | dport(2),
@@ -112,8 +210,8 @@ fc_community_id(const struct fc_event_flow_id *id, char *buf, size_t len)
 {
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint8_t in[2 + 32 + 2 + 4], md[EVP_MAX_MD_SIZE];
-	unsigned int alen, mdlen = 0, i, o = 0;
+	uint8_t in[2 + 32 + 2 + 4], md[20];
+	unsigned int alen, mdlen = sizeof(md), i, o = 0;
 	const uint8_t *sa = id->orig_h, *da = id->resp_h;
 	uint16_t sp = id->orig_p, dp = id->resp_p;
 	size_t n = 0;
@@ -166,8 +264,8 @@ fc_community_id(const struct fc_event_flow_id *id, char *buf, size_t len)
 		in[n++] = (uint8_t)(dp >> 8);
 		in[n++] = (uint8_t)dp;
 	}
-	if (EVP_Digest(in, n, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
-		return -EIO;
+	static_assert(sizeof(in) <= 55, "Community ID input fits one SHA-1 block");
+	sha1_one_block(in, n, md);
 
 	buf[o++] = '1';
 	buf[o++] = ':';
@@ -240,17 +338,58 @@ jw_raw(struct jw *w, const char *p, size_t n)
 /* Append a string literal. */
 #define JW_LIT(w, lit) jw_raw((w), (lit), sizeof(lit) - 1)
 
+/* Two decimal digits per step: numbers are most of a flow record. */
+static const char digits2[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Powers of ten: u64_pow10[n] is the smallest number of n + 1 digits. */
+static const uint64_t u64_pow10[20] = {
+	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
+	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
+	1000000000000ull, 10000000000000ull, 100000000000000ull,
+	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
+	1000000000000000000ull, 10000000000000000000ull,
+};
+
+/* v in decimal, written so that it ends at end; returns its first character. */
+static inline char *
+u64_dec(char *end, uint64_t v)
+{
+	char *p = end;
+
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, &digits2[2 * r], 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, &digits2[2 * v], 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
+
 static inline void
 jw_u64(struct jw *w, uint64_t v)
 {
-	char t[20];
-	unsigned int i = sizeof(t);
+	unsigned int n = 1;
 
-	do {
-		t[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	jw_raw(w, t + i, sizeof(t) - i);
+	/* Digits straight into the line: no copy. */
+	while (n < 20 && v >= u64_pow10[n])
+		n++;
+	if (w->overflow || n >= w->len - w->pos) {
+		w->overflow = 1;
+		return;
+	}
+	u64_dec(w->buf + w->pos + n, v);
+	w->pos += n;
+	w->buf[w->pos] = '\0';
 }
 
 /* Seconds with microseconds: "1700000000.123456". */
@@ -297,24 +436,18 @@ jw_addr(struct jw *w, const char *name, const uint8_t *a, uint8_t family)
 static void
 jw_proto(struct jw *w, uint8_t proto, uint8_t family)
 {
-	const char *p = NULL;
-
 	if (family == FC_KEY_FAMILY_MAC) {
-		jw_printf(w, ",\"proto\":\"l2\"");
+		JW_LIT(w, ",\"proto\":\"l2\"");
 		return;
 	}
 	switch (proto) {
-	case IPPROTO_TCP: p = "tcp"; break;
-	case IPPROTO_UDP: p = "udp"; break;
-	case IPPROTO_ICMP: p = "icmp"; break;
-	case IPPROTO_ICMPV6: p = "icmpv6"; break;
-	case IPPROTO_SCTP: p = "sctp"; break;
-	default: break;
+	case IPPROTO_TCP: JW_LIT(w, ",\"proto\":\"tcp\""); break;
+	case IPPROTO_UDP: JW_LIT(w, ",\"proto\":\"udp\""); break;
+	case IPPROTO_ICMP: JW_LIT(w, ",\"proto\":\"icmp\""); break;
+	case IPPROTO_ICMPV6: JW_LIT(w, ",\"proto\":\"icmpv6\""); break;
+	case IPPROTO_SCTP: JW_LIT(w, ",\"proto\":\"sctp\""); break;
+	default: JW_KU64(w, "proto", proto); break;
 	}
-	if (p != NULL)
-		jw_printf(w, ",\"proto\":\"%s\"", p);
-	else
-		jw_printf(w, ",\"proto\":%u", proto);
 }
 
 static void
@@ -325,24 +458,31 @@ jw_flow_id(struct jw *w, const struct fc_event_flow_id *id)
 	JW_KU64(w, "orig_p", id->orig_p);
 	jw_addr(w, "resp_h", id->resp_h, id->family);
 	JW_KU64(w, "resp_p", id->resp_p);
-	if (id->proto == IPPROTO_ICMP || id->proto == IPPROTO_ICMPV6)
-		jw_printf(w, ",\"icmp_type\":%u,\"icmp_code\":%u",
-			  id->icmp_type, id->icmp_code);
+	if (id->proto == IPPROTO_ICMP || id->proto == IPPROTO_ICMPV6) {
+		JW_KU64(w, "icmp_type", id->icmp_type);
+		JW_KU64(w, "icmp_code", id->icmp_code);
+	}
 	if (id->vlan != 0)
-		jw_printf(w, ",\"vlan\":%u", id->vlan);
+		JW_KU64(w, "vlan", id->vlan);
 	if (id->vlan_inner != 0)
-		jw_printf(w, ",\"vlan_inner\":%u", id->vlan_inner);
+		JW_KU64(w, "vlan_inner", id->vlan_inner);
 	if (id->tunnel != FC_TUN_NONE) {
-		jw_printf(w, ",\"tunnel\":{\"kind\":\"%s\",\"id\":%u",
-			  fc_tunnel_name(id->tunnel), id->tunnel_id);
+		jw_str_field(w, ",\"tunnel\":{\"kind\":\"", fc_tunnel_name(id->tunnel));
+		JW_LIT(w, "\"");
+		JW_KU64(w, "id", id->tunnel_id);
 		if (id->tunnel_parent != 0)
-			jw_printf(w, ",\"parent\":%" PRIu64, id->tunnel_parent);
-		jw_printf(w, "}");
+			JW_KU64(w, "parent", id->tunnel_parent);
+		JW_LIT(w, "}");
 	}
 }
 
+/*
+ * The flow record of flow_end and flow_update: identity, times, counters,
+ * state, histories, Community ID, app_proto and the reassembly
+ * diagnostics; `reason` only for flow_end (an update has not ended).
+ */
 static void
-jw_flow_end(struct jw *w, const struct fc_event_flow_end *e)
+jw_flow_record(struct jw *w, const struct fc_event_flow_end *e, int with_reason)
 {
 	char cid[40];
 	uint64_t dur = e->last_ts >= e->first_ts ? e->last_ts - e->first_ts : 0;
@@ -364,7 +504,8 @@ jw_flow_end(struct jw *w, const struct fc_event_flow_end *e)
 		JW_KU64(w, "resp_seq_bytes", e->seq_bytes[1]);
 	}
 	jw_str_field(w, ",\"state\":\"", e->is_tcp ? fc_tcp_state_name(e->state) : "active");
-	jw_str_field(w, "\",\"reason\":\"", fc_end_reason_name(e->reason));
+	if (with_reason)
+		jw_str_field(w, "\",\"reason\":\"", fc_end_reason_name(e->reason));
 	/* history letters and conn_state are plain ASCII from fixed alphabets */
 	jw_str_field(w, "\",\"history\":\"", e->history);
 	jw_str_field(w, "\",\"fs_history\":\"", e->fs_history);
@@ -375,20 +516,28 @@ jw_flow_end(struct jw *w, const struct fc_event_flow_end *e)
 		jw_raw(w, cid, strlen(cid));
 		JW_LIT(w, "\"");
 	}
-	if (e->app_proto != FC_L7_NONE)
-		jw_printf(w, ",\"app_proto\":\"%s\"", fc_l7_proto_name(e->app_proto));
+	if (e->app_proto != FC_L7_NONE) {
+		jw_str_field(w, ",\"app_proto\":\"", fc_l7_proto_name(e->app_proto));
+		JW_LIT(w, "\"");
+	}
 	if (e->has_reasm)
 		for (int i = 0; i < 2; i++) {
 			const struct fc_reasm_side_stats *r = &e->reasm[i];
 
-			jw_printf(w, ",\"%s_reasm\":{\"delivered\":%" PRIu64
-				  ",\"ooo_segs\":%" PRIu64 ",\"retransmits\":%" PRIu64
-				  ",\"overlap_bytes\":%" PRIu64 ",\"gap_bytes\":%" PRIu64
-				  ",\"dropped_oversize\":%" PRIu64
-				  ",\"high_watermark\":%u}",
-				  i == 0 ? "orig" : "resp", r->delivered, r->ooo_segs,
-				  r->retransmits, r->overlap_bytes, r->gap_bytes,
-				  r->dropped_oversize, r->high_watermark);
+			if (i == 0)
+				JW_LIT(w, ",\"orig_reasm\":{\"delivered\":");
+			else
+				JW_LIT(w, ",\"resp_reasm\":{\"delivered\":");
+			jw_u64(w, r->delivered);
+			JW_KU64(w, "ooo_segs", r->ooo_segs);
+			JW_KU64(w, "retransmits", r->retransmits);
+			JW_KU64(w, "overlap_bytes", r->overlap_bytes);
+			JW_KU64(w, "gap_bytes", r->gap_bytes);
+			JW_KU64(w, "dropped_oversize", r->dropped_oversize);
+			JW_KU64(w, "out_of_window", r->out_of_window);
+			JW_KU64(w, "pads_dropped", r->pads_dropped);
+			JW_KU64(w, "high_watermark", r->high_watermark);
+			JW_LIT(w, "}");
 		}
 }
 
@@ -435,10 +584,10 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 			  fc_tcp_state_name(ev->u.state.to));
 		break;
 	case FC_EV_FLOW_END:
-		jw_flow_end(&w, &ev->u.end);
+		jw_flow_record(&w, &ev->u.end, 1);
 		break;
 	case FC_EV_FLOW_UPDATE:
-		jw_flow_end(&w, &ev->u.update);
+		jw_flow_record(&w, &ev->u.update, 0);
 		break;
 	case FC_EV_SESSION: {
 		int n;

@@ -5,8 +5,11 @@
  * lcore, VLAN tags, an unnamed protocol) are rendered through the sink
  * into a file and compared line by line with the exact EVE text; TCP
  * flags from histories with role flips; the state and reason maps; event
- * types that are not records; stdout; reopen; and the error paths (a file
- * that cannot be opened, writes that fail, a reader that went away).
+ * types that are not records; the http, tls and dns records (joining,
+ * Suricata's field names and forms, JSON escaping, messages of flows
+ * whose addresses come late or never); stdout; reopen; and the error
+ * paths (a file that cannot be opened, writes that fail, a reader that
+ * went away).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -396,7 +399,10 @@ test_eve_state_reason_maps(void **state)
 	}
 }
 
-/* Only flow_end of IP flows are records: other types and MAC flows are skipped. */
+/*
+ * Only flow_end of IP flows (and session messages, tested below) are
+ * records: other types and MAC flows are skipped.
+ */
 static void
 test_eve_skips_non_records(void **state)
 {
@@ -407,8 +413,7 @@ test_eve_skips_non_records(void **state)
 	(void)state;
 	memset(ev, 0, sizeof(ev));
 	ev[0].type = FC_EV_FLOW_START;
-	ev[1].type = FC_EV_SESSION;
-	ev[1].u.session.proto = FC_L7_HTTP;
+	ev[1].type = FC_EV_STATE_CHANGE;
 	tcp_session(&ev[2]);
 	ev[3] = ev[2];
 	ev[3].u.end.id.family = FC_KEY_FAMILY_MAC;
@@ -418,6 +423,296 @@ test_eve_skips_non_records(void **state)
 	assert_int_equal(s.records, 1);
 	assert_int_equal(s.written, 1);
 	assert_int_equal(strchr(out, '\n') - out + 1, (long)strlen(out));
+	free(out);
+}
+
+/* ---- session records ---------------------------------------------------------- */
+
+/* A session message of protocol proto and kind `kind` (by name). */
+static void
+sess(struct fc_event *ev, uint64_t flow_id, uint64_t ts, uint8_t proto,
+     const char *kind, uint8_t side)
+{
+	int k = app_l7_kind(proto, kind);
+
+	assert_true(k >= 0);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = FC_EV_SESSION;
+	ev->flow_id = flow_id;
+	ev->ts = ts;
+	ev->u.session.proto = proto;
+	ev->u.session.side = side;
+	ev->u.session.kind = (uint8_t)k;
+}
+
+static uint8_t
+fid(const struct fc_event *ev, const char *name)
+{
+	int f = app_l7_field(ev->u.session.proto, name);
+
+	if (f < 0)
+		fail_msg("no field %s", name);
+	return (uint8_t)f;
+}
+
+static void
+put_s(struct fc_event *ev, const char *name, const char *v)
+{
+	struct fc_l7_msg m = { .s = &ev->u.session };
+
+	assert_int_equal(fc_l7_put_str(&m, fid(ev, name), v, strlen(v)), 0);
+}
+
+static void
+put_u(struct fc_event *ev, const char *name, uint64_t v)
+{
+	struct fc_l7_msg m = { .s = &ev->u.session };
+
+	assert_int_equal(fc_l7_put_u64(&m, fid(ev, name), v), 0);
+}
+
+static void
+put_b(struct fc_event *ev, const char *name, int v)
+{
+	struct fc_l7_msg m = { .s = &ev->u.session };
+
+	assert_int_equal(fc_l7_put_bool(&m, fid(ev, name), v), 0);
+}
+
+static void
+start_of(struct fc_event *ev, const struct fc_event *end)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = FC_EV_FLOW_START;
+	ev->flow_id = end->flow_id;
+	ev->ts = end->u.end.first_ts;
+	ev->u.start = end->u.end.id;
+}
+
+/* Line i (0-based) of text, without its '\n', in a static buffer. */
+static const char *
+line_n(const char *text, unsigned int i)
+{
+	static char buf[4096];
+	const char *p = text, *nl;
+
+	for (; i > 0 && p != NULL; i--) {
+		p = strchr(p, '\n');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	assert_non_null(p);
+	nl = strchr(p, '\n');
+	assert_non_null(nl);
+	assert_true((size_t)(nl - p) < sizeof(buf));
+	memcpy(buf, p, (size_t)(nl - p));
+	buf[nl - p] = '\0';
+	return buf;
+}
+
+#define TCP_HEAD(ts, type) \
+	"{\"timestamp\":\"" ts "\",\"flow_id\":7,\"event_type\":\"" type "\"," \
+	"\"src_ip\":\"10.0.0.1\",\"src_port\":40000,\"dest_ip\":\"192.168.1.2\"," \
+	"\"dest_port\":80,\"proto\":\"TCP\""
+#define TCP_CID ",\"community_id\":\"1:UCffkKgSwco2fG5CBE3QIF9AmFs=\"}"
+
+/*
+ * http: request and response joined into one record per transaction
+ * (tx_id = trans_depth - 1, Host port split off, content type cut at ';',
+ * JSON escaping), an interim 100 is not a record, a request never
+ * answered is written alone at the flow's end, before the flow record.
+ */
+static void
+test_eve_http(void **state)
+{
+	struct fc_event ev[7];
+	struct app_sink s;
+	char *out;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	tcp_session(&ev[6]);
+	start_of(&ev[0], &ev[6]);
+	sess(&ev[1], 7, t0 + 1 * USEC, FC_L7_HTTP, "request", FC_SIDE_ORIG);
+	put_u(&ev[1], "trans_depth", 1);
+	put_s(&ev[1], "method", "GET");
+	put_s(&ev[1], "host", "www.test.org:1337");
+	put_s(&ev[1], "uri", "/a\"b\\c");
+	put_s(&ev[1], "version", "1.1");
+	put_s(&ev[1], "user_agent", "Wget/1.13.4 (linux-gnu)\x01\xff");
+	put_s(&ev[1], "referrer", "http://www.vg.no/");
+	sess(&ev[2], 7, t0 + 2 * USEC, FC_L7_HTTP, "request", FC_SIDE_ORIG);
+	put_u(&ev[2], "trans_depth", 2);
+	put_s(&ev[2], "method", "HEAD");
+	put_s(&ev[2], "host", "[2001:db8::1]:8080");
+	put_s(&ev[2], "uri", "/");
+	put_s(&ev[2], "version", "1.0");
+	sess(&ev[3], 7, t0 + 3 * USEC, FC_L7_HTTP, "response", FC_SIDE_RESP);
+	put_u(&ev[3], "trans_depth", 1);
+	put_s(&ev[3], "version", "1.1");
+	put_u(&ev[3], "status_code", 100);
+	sess(&ev[4], 7, t0 + 4 * USEC, FC_L7_HTTP, "response", FC_SIDE_RESP);
+	put_u(&ev[4], "trans_depth", 1);
+	put_s(&ev[4], "version", "1.1");
+	put_u(&ev[4], "status_code", 200);
+	put_s(&ev[4], "status_msg", "OK");
+	put_s(&ev[4], "content_type", "application/json; charset=utf-8");
+	put_u(&ev[4], "response_body_len", 310);
+	ev[5] = ev[6];
+	ev[5].type = FC_EV_ESTABLISHED;
+	out = render("http.json", ev, 7, &s);
+	assert_int_equal(s.records, 3);
+	assert_int_equal(s.written, 3);
+	assert_string_equal(line_n(out, 0), TCP_HEAD("2009-11-22T12:48:00.100004+0000", "http")
+		",\"tx_id\":0,\"http\":{\"hostname\":\"www.test.org\",\"http_port\":1337,"
+		"\"url\":\"/a\\\"b\\\\c\",\"http_user_agent\":\"Wget/1.13.4 (linux-gnu)"
+		"\\u0001\\u00ff\",\"http_content_type\":\"application/json\","
+		"\"http_refer\":\"http://www.vg.no/\",\"http_method\":\"GET\","
+		"\"protocol\":\"HTTP/1.1\",\"status\":200,\"length\":310}" TCP_CID);
+	assert_string_equal(line_n(out, 1), TCP_HEAD("2009-11-22T12:48:00.100002+0000", "http")
+		",\"tx_id\":1,\"http\":{\"hostname\":\"[2001:db8::1]\",\"http_port\":8080,"
+		"\"url\":\"/\",\"http_method\":\"HEAD\",\"protocol\":\"HTTP/1.0\"}" TCP_CID);
+	assert_true(strncmp(line_n(out, 2), "{\"timestamp\":\"2009-11-22T12:48:09.534255+0000\","
+			    "\"flow_id\":7,\"event_type\":\"flow\"", 77) == 0);
+	free(out);
+}
+
+/* tls: the hellos joined at the server_hello; a hello alone at the flow's end. */
+static void
+test_eve_tls(void **state)
+{
+	struct fc_event ev[5];
+	struct app_sink s;
+	char *out;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	tcp_session(&ev[4]);
+	start_of(&ev[0], &ev[4]);
+	sess(&ev[1], 7, t0 + 10 * USEC, FC_L7_TLS, "client_hello", FC_SIDE_ORIG);
+	put_s(&ev[1], "server_name", "example.org");
+	put_s(&ev[1], "ja3", "e7d705a3286e19ea42f587b344ee6865");
+	put_s(&ev[1], "ja3_full", "771,4865-4866,0-23,29,0");
+	put_s(&ev[1], "ja4", "t13d1516h2_8daaf6152771_e5627efa2ab1");
+	sess(&ev[2], 7, t0 + 20 * USEC, FC_L7_TLS, "server_hello", FC_SIDE_RESP);
+	put_s(&ev[2], "version", "TLSv13");
+	put_s(&ev[2], "ja3s", "f4febc55ea12b31ae17cfb7e614afda8");
+	put_s(&ev[2], "ja3s_full", "771,4865,43-51");
+	sess(&ev[3], 7, t0 + 30 * USEC, FC_L7_TLS, "client_hello", FC_SIDE_ORIG);
+	put_s(&ev[3], "server_name", "again.example.org");
+	out = render("tls.json", ev, 5, &s);
+	assert_int_equal(s.records, 3);
+	assert_string_equal(line_n(out, 0), TCP_HEAD("2009-11-22T12:48:00.100020+0000", "tls")
+		",\"tls\":{\"sni\":\"example.org\",\"version\":\"TLS 1.3\","
+		"\"ja3\":{\"hash\":\"e7d705a3286e19ea42f587b344ee6865\","
+		"\"string\":\"771,4865-4866,0-23,29,0\"},"
+		"\"ja3s\":{\"hash\":\"f4febc55ea12b31ae17cfb7e614afda8\","
+		"\"string\":\"771,4865,43-51\"},"
+		"\"ja4\":\"t13d1516h2_8daaf6152771_e5627efa2ab1\"}" TCP_CID);
+	assert_string_equal(line_n(out, 1), TCP_HEAD("2009-11-22T12:48:00.100030+0000", "tls")
+		",\"tls\":{\"sni\":\"again.example.org\",\"version\":\"UNDETERMINED\"}"
+		TCP_CID);
+	free(out);
+}
+
+/*
+ * dns: a query record and an answer record in Suricata's v2 form (flags
+ * rebuilt from the header bits, ANY for "*", answers with rdata and
+ * ttl); unanswered queries and queries without a question are not
+ * records.
+ */
+static void
+test_eve_dns(void **state)
+{
+	struct fc_event ev[6];
+	struct app_sink s;
+	char *out;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	flow_end(&ev[5], 12, FC_KEY_FAMILY_V4, IPPROTO_UDP, "10.0.0.1", 5353,
+		 "10.0.0.53", 53);
+	start_of(&ev[0], &ev[5]);
+	sess(&ev[1], 12, t0, FC_L7_DNS, "query", FC_SIDE_ORIG);
+	put_u(&ev[1], "trans_id", 45444);
+	put_s(&ev[1], "query", "www.suricata-ids.org");
+	put_u(&ev[1], "qtype", 255);
+	put_s(&ev[1], "qtype_name", "*");
+	sess(&ev[2], 12, t0 + 1 * USEC, FC_L7_DNS, "response", FC_SIDE_RESP);
+	put_u(&ev[2], "trans_id", 45444);
+	put_u(&ev[2], "opcode", 0);
+	put_u(&ev[2], "rcode", 0);
+	put_s(&ev[2], "rcode_name", "NOERROR");
+	put_b(&ev[2], "AA", 0);
+	put_b(&ev[2], "TC", 0);
+	put_b(&ev[2], "RD", 1);
+	put_b(&ev[2], "RA", 1);
+	put_u(&ev[2], "Z", 0);
+	put_s(&ev[2], "query", "www.suricata-ids.org");
+	put_u(&ev[2], "qtype", 1);
+	put_s(&ev[2], "qtype_name", "A");
+	put_s(&ev[2], "answers", "suricata-ids.org");
+	put_u(&ev[2], "TTLs", 3324);
+	put_s(&ev[2], "answers", "192.0.78.24");
+	put_u(&ev[2], "TTLs", 10);
+	sess(&ev[3], 12, t0 + 2 * USEC, FC_L7_DNS, "unanswered", FC_SIDE_ORIG);
+	put_u(&ev[3], "trans_id", 1);
+	sess(&ev[4], 12, t0 + 3 * USEC, FC_L7_DNS, "query", FC_SIDE_ORIG);
+	put_u(&ev[4], "trans_id", 2);
+	out = render("dns.json", ev, 6, &s);
+	assert_int_equal(s.records, 3);
+	assert_string_equal(line_n(out, 0),
+		"{\"timestamp\":\"2009-11-22T12:48:00.100000+0000\",\"flow_id\":12,"
+		"\"event_type\":\"dns\",\"src_ip\":\"10.0.0.1\",\"src_port\":5353,"
+		"\"dest_ip\":\"10.0.0.53\",\"dest_port\":53,\"proto\":\"UDP\","
+		"\"dns\":{\"type\":\"query\",\"id\":45444,\"rrname\":\"www.suricata-ids.org\","
+		"\"rrtype\":\"ANY\"},\"community_id\":\"1:SDEXDl65XMdu7j7EFg6VWLuprH4=\"}");
+	assert_string_equal(line_n(out, 1),
+		"{\"timestamp\":\"2009-11-22T12:48:00.100001+0000\",\"flow_id\":12,"
+		"\"event_type\":\"dns\",\"src_ip\":\"10.0.0.1\",\"src_port\":5353,"
+		"\"dest_ip\":\"10.0.0.53\",\"dest_port\":53,\"proto\":\"UDP\","
+		"\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":45444,"
+		"\"flags\":\"8180\",\"qr\":true,\"rd\":true,\"ra\":true,"
+		"\"rrname\":\"www.suricata-ids.org\",\"rrtype\":\"A\",\"rcode\":\"NOERROR\","
+		"\"answers\":[{\"rdata\":\"suricata-ids.org\",\"ttl\":3324},"
+		"{\"rdata\":\"192.0.78.24\",\"ttl\":10}]},"
+		"\"community_id\":\"1:SDEXDl65XMdu7j7EFg6VWLuprH4=\"}");
+	assert_true(strncmp(line_n(out, 2), "{\"timestamp\":\"2009-11-22T12:48:09.534255+0000\","
+			    "\"flow_id\":12,\"event_type\":\"flow\"", 78) == 0);
+	free(out);
+}
+
+/*
+ * Messages of a flow whose flow_start never came are written at its
+ * flow_end; a flow that never ends loses them (records dropped); a
+ * flow_update is not a record but gives the flow's addresses.
+ */
+static void
+test_eve_session_unknown_flow(void **state)
+{
+	struct fc_event ev[5];
+	struct app_sink s;
+	char *out;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	tcp_session(&ev[4]);
+	sess(&ev[0], 7, t0, FC_L7_TLS, "client_hello", FC_SIDE_ORIG);
+	put_s(&ev[0], "server_name", "held.example");
+	sess(&ev[1], 99, t0, FC_L7_TLS, "client_hello", FC_SIDE_ORIG);
+	ev[2] = ev[4];
+	ev[2].type = FC_EV_FLOW_UPDATE;
+	ev[2].flow_id = 8;
+	sess(&ev[3], 8, t0, FC_L7_DNS, "query", FC_SIDE_ORIG);
+	put_u(&ev[3], "trans_id", 1);
+	put_s(&ev[3], "query", "via.update");
+	out = render("unknown.json", ev, 5, &s);
+	assert_int_equal(s.records, 4);
+	assert_int_equal(s.written, 3);
+	assert_int_equal(s.dropped, 1);
+	assert_true(strncmp(line_n(out, 0), "{\"timestamp\":\"2009-11-22T12:48:00.100000+0000\","
+			    "\"flow_id\":8,\"event_type\":\"dns\"", 77) == 0);
+	assert_string_equal(line_n(out, 1), TCP_HEAD("2009-11-22T12:48:00.100000+0000", "tls")
+		",\"tls\":{\"sni\":\"held.example\",\"version\":\"UNDETERMINED\"}" TCP_CID);
 	free(out);
 }
 
@@ -844,6 +1139,10 @@ main(void)
 		cmocka_unit_test(test_eve_tcp_flags),
 		cmocka_unit_test(test_eve_state_reason_maps),
 		cmocka_unit_test(test_eve_skips_non_records),
+		cmocka_unit_test(test_eve_http),
+		cmocka_unit_test(test_eve_tls),
+		cmocka_unit_test(test_eve_dns),
+		cmocka_unit_test(test_eve_session_unknown_flow),
 		cmocka_unit_test(test_eve_buffered_writes),
 		cmocka_unit_test(test_eve_stdout),
 		cmocka_unit_test(test_eve_reopen),

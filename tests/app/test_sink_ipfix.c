@@ -11,6 +11,7 @@
  * the mtu bound, template refresh, and a TCP collector that is absent,
  * then present, then gone and back (records dropped, never blocking).
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -709,7 +710,7 @@ test_ipfix_tcp_flags_and_reasons(void **state)
 	unlink(path);
 }
 
-/* Events that are not IP flow_ends are not records: nothing is written. */
+/* Events that are not IP flow_ends or flow_updates are not records: nothing is written. */
 static void
 test_ipfix_skips_other_events(void **state)
 {
@@ -722,7 +723,7 @@ test_ipfix_skips_other_events(void **state)
 	ev[0] = mk_tcp(0, 0, 0);
 	ev[0].type = FC_EV_FLOW_START;
 	ev[1] = mk_tcp(1, 0, 0);
-	ev[1].type = FC_EV_FLOW_UPDATE;
+	ev[1].type = FC_EV_STATE_CHANGE;
 	ev[2] = mk_tcp(2, 0, 0);
 	ev[2].u.end.id.family = FC_KEY_FAMILY_MAC;
 	ev[3] = mk_tcp(3, 0, 0);
@@ -734,6 +735,177 @@ test_ipfix_skips_other_events(void **state)
 	assert_int_equal(s.records, 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, 0);
+	unlink(path);
+}
+
+/* A flow_update of flow f with counters scaled by k/4 of its final ones, at time t. */
+static struct fc_event
+mk_update(const struct fc_event *end, unsigned int k, uint64_t t)
+{
+	struct fc_event ev = *end;
+
+	ev.type = FC_EV_FLOW_UPDATE;
+	ev.ts = t;
+	ev.u.update.last_ts = t;
+	for (int i = 0; i < 2; i++) {
+		ev.u.update.pkts[i] = end->u.end.pkts[i] * k / 4;
+		ev.u.update.ip_bytes[i] = end->u.end.ip_bytes[i] * k / 4;
+	}
+	ev.u.update.reason = FC_END_IDLE;   /* not an end: must not show */
+	return ev;
+}
+
+/*
+ * Active timeout: flow_updates become records with flowEndReason 2 whose
+ * delta counts (both directions, biflow and uniflow) sum with the final
+ * record to the flow's totals; a flow without updates exports its totals
+ * once; flowStart stays the flow's first packet, flowEnd its last so far.
+ */
+static void
+test_ipfix_active_timeout_deltas(void **state)
+{
+	for (int uni = 0; uni < 2; uni++) {
+		char *path = tmp_path();
+		char spec[96];
+		struct app_sink s;
+		struct reader *rd;
+		struct fc_event end[2], ev[6];
+		uint64_t sum[2][4] = { { 0 } };
+		unsigned int n_active = 0, n_end = 0;
+
+		(void)state;
+		end[0] = mk_tcp(1, 0, 0);
+		end[0].u.end.pkts[0] = 400;
+		end[0].u.end.pkts[1] = 300;
+		end[0].u.end.ip_bytes[0] = 40000;
+		end[0].u.end.ip_bytes[1] = 300000;
+		end[0].u.end.last_ts = end[0].u.end.first_ts + 50 * FC_NS_PER_SEC;
+		end[1] = mk_tcp(2, 1, 1);           /* another lcore, IPv6, no updates */
+		ev[0] = mk_update(&end[0], 1, end[0].u.end.first_ts + 10 * FC_NS_PER_SEC);
+		ev[1] = mk_update(&end[0], 2, end[0].u.end.first_ts + 20 * FC_NS_PER_SEC);
+		ev[2] = mk_update(&end[0], 3, end[0].u.end.first_ts + 30 * FC_NS_PER_SEC);
+		ev[3] = end[1];
+		ev[4] = end[0];
+		ev[5] = mk_update(&end[0], 4, end[0].u.end.first_ts + 40 * FC_NS_PER_SEC);
+		ev[5].type = FC_EV_STATE_CHANGE;    /* not a record */
+		snprintf(spec, sizeof(spec), "%s%s", path, uni ? "?mode=uniflow" : "");
+		sink_open(&s, spec);
+		assert_int_equal(s.ops->write(&s, ev, 6), 0);
+		sink_close(&s);
+		assert_int_equal(s.records, 5);
+		assert_int_equal(s.written, 5);
+		rd = decode_file(path);
+		for (unsigned int i = 0; i < rd->nrec; i++) {
+			const struct trec *r = &rd->rec[i];
+			int fwd = r->sport == end[0].u.end.id.orig_p;
+			int rev = r->dport == end[0].u.end.id.orig_p;
+
+			if (r->alen == 16) {
+				/* The flow without updates: its totals, once. */
+				assert_int_equal(r->reason, 3);
+				if (!uni || r->sport == end[1].u.end.id.orig_p)
+					assert_int_equal(r->pkt, end[1].u.end.pkts[0]);
+				continue;
+			}
+			assert_true(fwd || rev);
+			assert_int_equal(r->start, end[0].u.end.first_ts / 1000000);
+			if (r->reason == 2) {
+				n_active++;
+				assert_true(r->end < end[0].u.end.last_ts / 1000000);
+			} else {
+				assert_int_equal(r->reason, 3);
+				n_end++;
+				assert_int_equal(r->end, end[0].u.end.last_ts / 1000000);
+			}
+			if (uni) {
+				sum[0][rev ? 2 : 0] += r->pkt;
+				sum[0][rev ? 3 : 1] += r->oct;
+			} else {
+				sum[0][0] += r->pkt;
+				sum[0][1] += r->oct;
+				sum[0][2] += r->rpkt;
+				sum[0][3] += r->roct;
+				assert_int_equal(r->pkt, 100);
+				assert_int_equal(r->rpkt, 75);
+			}
+		}
+		/* Three updates and the end: each direction's records in uniflow mode. */
+		assert_int_equal(n_active, uni ? 6 : 3);
+		assert_int_equal(n_end, uni ? 2 : 1);
+		assert_int_equal(sum[0][0], 400);
+		assert_int_equal(sum[0][1], 40000);
+		assert_int_equal(sum[0][2], 300);
+		assert_int_equal(sum[0][3], 300000);
+		free(rd);
+		unlink(path);
+	}
+}
+
+/*
+ * Flows whose updates cannot be tracked (every way of their set taken by
+ * a live flow) export no update and their totals at the end; an entry
+ * stale for a day of packet time is reused.
+ */
+static void
+test_ipfix_active_timeout_untracked(void **state)
+{
+	enum { N = 65536 * 2 };
+	char *path = tmp_path();
+	struct app_sink s;
+	struct fc_event *ev = calloc(N, sizeof(*ev));
+	uint64_t pk = 0, upd = 0;
+
+	(void)state;
+	assert_non_null(ev);
+	/* N flows with one update each and no end yet: more than the table holds. */
+	for (unsigned int i = 0; i < N; i++) {
+		struct fc_event e = mk_tcp(i, 0, 0);
+
+		ev[i] = mk_update(&e, 2, e.u.end.first_ts + FC_NS_PER_SEC);
+	}
+	sink_open(&s, path);
+	assert_int_equal(s.ops->write(&s, ev, N), 0);
+	upd = s.records;
+	if (upd < 65536 / 2 || upd > 65536)
+		fail_msg("%" PRIu64 " updates tracked", upd);
+	/* Their ends: every flow's packets add up to its totals, tracked or not. */
+	for (unsigned int i = 0; i < N; i++) {
+		ev[i].type = FC_EV_FLOW_END;
+		ev[i].u.end.pkts[0] *= 2;
+		ev[i].u.end.pkts[1] *= 2;
+		ev[i].u.end.ip_bytes[0] *= 2;
+		ev[i].u.end.ip_bytes[1] *= 2;
+		pk += ev[i].u.end.pkts[0];
+	}
+	assert_int_equal(s.ops->write(&s, ev, N), 0);
+	sink_close(&s);
+	assert_int_equal(s.records, upd + N);
+	{
+		/* Too many records for the test reader: sum the file by hand. */
+		size_t len, off = 0;
+		uint8_t *buf = slurp(path, &len);
+		uint64_t got = 0;
+
+		while (off + 16 <= len) {
+			unsigned int mlen = (unsigned int)be(buf + off + 2, 2), so = 16;
+
+			if (mlen == 0)
+				break;
+			while (so + 4 <= mlen) {
+				unsigned int sid = (unsigned int)be(buf + off + so, 2);
+				unsigned int slen = (unsigned int)be(buf + off + so + 2, 2);
+
+				if (sid == 256)
+					for (unsigned int r = 4; r + 68 <= slen; r += 68)
+						got += be(buf + off + so + r + 24, 8);
+				so += slen;
+			}
+			off += mlen;
+		}
+		free(buf);
+		assert_int_equal(got, pk);
+	}
+	free(ev);
 	unlink(path);
 }
 
@@ -1208,6 +1380,8 @@ main(void)
 		cmocka_unit_test(test_ipfix_uniflow),
 		cmocka_unit_test(test_ipfix_tcp_flags_and_reasons),
 		cmocka_unit_test(test_ipfix_skips_other_events),
+		cmocka_unit_test(test_ipfix_active_timeout_deltas),
+		cmocka_unit_test(test_ipfix_active_timeout_untracked),
 		cmocka_unit_test(test_ipfix_file_mtu_sequence),
 		cmocka_unit_test(test_ipfix_file_write_error),
 		cmocka_unit_test(test_ipfix_file_reopen),

@@ -5,8 +5,10 @@
  * (IPv4 TCP, IPv6 UDP single packet, ICMP, a tunnelled flow and its
  * parent, VLAN, an unknown transport, reassembly gaps, services), uids
  * (format, stability, no collisions), what is not a record, reopen on
- * SIGHUP, and the error paths (a DIR that is a file or cannot hold the
- * log, writes that fail while the sink keeps going).
+ * SIGHUP, the session logs (http.log, ssl.log, dns.log: joined
+ * transactions and handshakes, escaping, uids shared with conn.log,
+ * messages of unknown flows), and the error paths (a DIR that is a file
+ * or cannot hold the log, writes that fail while the sink keeps going).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -421,6 +423,377 @@ test_zeek_skips_non_records(void **state)
 	free(rows);
 }
 
+/* ---- session logs ---------------------------------------------------------- */
+
+/* A session message of protocol proto and kind `kind` (by name). */
+static void
+sess(struct fc_event *ev, uint64_t flow_id, uint64_t ts, uint8_t proto,
+     const char *kind, uint8_t side)
+{
+	int k = app_l7_kind(proto, kind);
+
+	assert_true(k >= 0);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = FC_EV_SESSION;
+	ev->flow_id = flow_id;
+	ev->ts = ts;
+	ev->u.session.proto = proto;
+	ev->u.session.side = side;
+	ev->u.session.kind = (uint8_t)k;
+}
+
+static int
+fid(const struct fc_event *ev, const char *name)
+{
+	int f = app_l7_field(ev->u.session.proto, name);
+
+	if (f < 0)
+		fail_msg("no field %s", name);
+	return f;
+}
+
+static void
+put_s(struct fc_event *ev, const char *name, const char *v)
+{
+	struct fc_l7_msg m = { .s = &ev->u.session };
+
+	assert_int_equal(fc_l7_put_str(&m, (uint8_t)fid(ev, name), v, strlen(v)), 0);
+}
+
+static void
+put_u(struct fc_event *ev, const char *name, uint64_t v)
+{
+	struct fc_l7_msg m = { .s = &ev->u.session };
+
+	assert_int_equal(fc_l7_put_u64(&m, (uint8_t)fid(ev, name), v), 0);
+}
+
+static void
+put_b(struct fc_event *ev, const char *name, int v)
+{
+	struct fc_l7_msg m = { .s = &ev->u.session };
+
+	assert_int_equal(fc_l7_put_bool(&m, (uint8_t)fid(ev, name), v), 0);
+}
+
+/* A flow_start of flow_id with the identity of tcp_session()'s flow. */
+static void
+start_of(struct fc_event *ev, const struct fc_event *end, uint64_t flow_id)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = FC_EV_FLOW_START;
+	ev->flow_id = flow_id;
+	ev->ts = end->u.end.first_ts;
+	ev->u.start = end->u.end.id;
+}
+
+/*
+ * DIR/name.log: header block with #path name and the given #fields line,
+ * the rows, #close; returns the rows.
+ */
+static char *
+session_rows(const char *dir, const char *name, const char *fields)
+{
+	char log[192], want[64];
+	char *text, *rows, *p, *close_line;
+
+	snprintf(log, sizeof(log), "%s/%s/%s.log", tmpdir, dir, name);
+	text = slurp(log);
+	snprintf(want, sizeof(want), "#unset_field\t-\n#path\t%s\n#open\t", name);
+	assert_true(strncmp(text, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n",
+			    strlen("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n")) == 0);
+	p = strstr(text, want);
+	assert_non_null(p);
+	p = strchr(p + strlen(want), '\n') + 1;
+	assert_true(strncmp(p, fields, strlen(fields)) == 0);
+	p = strchr(p, '\n') + 1;
+	assert_true(strncmp(p, "#types\t", 7) == 0);
+	p = strchr(p, '\n') + 1;
+	close_line = strstr(p, "#close\t");
+	assert_non_null(close_line);
+	check_close(close_line);
+	rows = strndup(p, (size_t)(close_line - p));
+	free(text);
+	return rows;
+}
+
+static const char http_fields[] =
+	"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\ttrans_depth"
+	"\tmethod\thost\turi\treferrer\tversion\tuser_agent\torigin\trequest_body_len"
+	"\tresponse_body_len\tstatus_code\tstatus_msg\tinfo_code\tinfo_msg\ttags"
+	"\tusername\tpassword\tproxied\torig_fuids\torig_filenames\torig_mime_types"
+	"\tresp_fuids\tresp_filenames\tresp_mime_types\n";
+static const char ssl_fields[] =
+	"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tversion\tcipher"
+	"\tcurve\tserver_name\tresumed\tlast_alert\tnext_protocol\testablished"
+	"\tssl_history\tcert_chain_fps\tclient_cert_chain_fps\tsni_matches_cert\n";
+static const char dns_fields[] =
+	"#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id"
+	"\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA"
+	"\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected\topcode\topcode_name\n";
+
+/*
+ * http.log: request and response joined per trans_depth (an interim 100
+ * noted as info), pipelined requests, a request never answered (written
+ * at the flow's end with the response columns unset); the URI
+ * percent-decoded; values escaped as Zeek does; the uid is conn.log's.
+ */
+static void
+test_zeek_http_log(void **state)
+{
+	struct fc_event ev[8];
+	struct app_sink s;
+	char *conn, *rows;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	tcp_session(&ev[7]);
+	start_of(&ev[0], &ev[7], 7);
+	sess(&ev[1], 7, t0 + 1000, FC_L7_HTTP, "request", FC_SIDE_ORIG);
+	put_u(&ev[1], "trans_depth", 1);
+	put_s(&ev[1], "method", "POST");
+	put_s(&ev[1], "host", "example.com:8080");
+	put_s(&ev[1], "uri", "/a%20b/%41%zz?q=%2");
+	put_s(&ev[1], "version", "1.1");
+	put_s(&ev[1], "user_agent", "curl\t7\\x");
+	put_s(&ev[1], "referrer", "-");
+	put_s(&ev[1], "origin", "");
+	sess(&ev[2], 7, t0 + 2000, FC_L7_HTTP, "request", FC_SIDE_ORIG);
+	put_u(&ev[2], "trans_depth", 2);
+	put_s(&ev[2], "method", "GET");
+	put_s(&ev[2], "uri", "/caf\xc3\xa9");
+	put_s(&ev[2], "version", "1.1");
+	sess(&ev[3], 7, t0 + 3000, FC_L7_HTTP, "response", FC_SIDE_RESP);
+	put_u(&ev[3], "trans_depth", 1);
+	put_s(&ev[3], "version", "1.1");
+	put_u(&ev[3], "status_code", 100);
+	put_s(&ev[3], "status_msg", "Continue");
+	sess(&ev[4], 7, t0 + 4000, FC_L7_HTTP, "response", FC_SIDE_RESP);
+	put_u(&ev[4], "trans_depth", 1);
+	put_s(&ev[4], "version", "1.0");
+	put_u(&ev[4], "status_code", 404);
+	put_s(&ev[4], "status_msg", "Not Found");
+	put_u(&ev[4], "request_body_len", 12);
+	put_u(&ev[4], "response_body_len", 345);
+	/* A response without a request (its request was never seen). */
+	sess(&ev[5], 7, t0 + 5000, FC_L7_HTTP, "response", FC_SIDE_RESP);
+	put_u(&ev[5], "trans_depth", 9);
+	put_u(&ev[5], "status_code", 200);
+	put_s(&ev[5], "status_msg", "OK");
+	ev[6] = ev[7];
+	ev[6].type = FC_EV_STATE_CHANGE;
+	conn = render("http", ev, 8, &s);
+	assert_true(strncmp(conn, "1258894080.100000\tCHCf31B1bQzrUOgUUe\t", 37) == 0);
+	assert_int_equal(s.records, 4);         /* conn row + 3 http rows */
+	assert_int_equal(s.written, 4);
+	rows = session_rows("http", "http", http_fields);
+	assert_string_equal(rows,
+		"1258894080.100001\tCHCf31B1bQzrUOgUUe\t10.0.0.1\t40000\t192.168.1.2\t80\t1"
+		"\tPOST\texample.com:8080\t/a b/A%zz?q=%2\t\\x2d\t1.0\tcurl\\x097\\x5cx\t(empty)"
+		"\t12\t345\t404\tNot Found\t100\tContinue\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-\n"
+		"1258894080.100005\tCHCf31B1bQzrUOgUUe\t10.0.0.1\t40000\t192.168.1.2\t80\t9"
+		"\t-\t-\t-\t-\t-\t-\t-\t-\t-\t200\tOK\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-\n"
+		"1258894080.100002\tCHCf31B1bQzrUOgUUe\t10.0.0.1\t40000\t192.168.1.2\t80\t2"
+		"\tGET\t-\t/caf\\xc3\\xa9\t-\t-\t-\t-\t0\t0\t-\t-\t-\t-\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-\n");
+	free(rows);
+	free(conn);
+}
+
+/*
+ * ssl.log: the two hellos joined (a rejected hello carries the alert that
+ * answered it), a hello never answered written at the flow's end; no
+ * ssl.log, http.log or dns.log at all in a run without such messages.
+ */
+static void
+test_zeek_ssl_log(void **state)
+{
+	struct fc_event ev[7];
+	struct app_sink s;
+	char *conn, *rows, path[160];
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+	struct stat st;
+
+	(void)state;
+	tcp_session(&ev[5]);
+	ev[6] = ev[5];
+	ev[6].flow_id = 3;
+	start_of(&ev[0], &ev[5], 7);
+	sess(&ev[1], 7, t0 + 10, FC_L7_TLS, "client_hello", FC_SIDE_ORIG);
+	put_s(&ev[1], "server_name", "www.example.org");
+	put_s(&ev[1], "ja3", "0123456789abcdef0123456789abcdef");
+	sess(&ev[2], 7, t0 + 20, FC_L7_TLS, "alert", FC_SIDE_RESP);
+	put_s(&ev[2], "level", "fatal");
+	put_s(&ev[2], "description", "handshake_failure");
+	sess(&ev[3], 7, t0 + 30, FC_L7_TLS, "server_hello", FC_SIDE_RESP);
+	put_s(&ev[3], "version", "TLSv12");
+	put_s(&ev[3], "cipher", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+	put_s(&ev[3], "curve", "x25519");
+	put_s(&ev[3], "next_protocol", "h2");
+	/* Flow 3: a client_hello the server never answered (no flow_start: held). */
+	sess(&ev[4], 3, t0 + 40, FC_L7_TLS, "client_hello", FC_SIDE_ORIG);
+	conn = render("ssl", ev, 7, &s);
+	assert_int_equal(s.records, 4);
+	rows = session_rows("ssl", "ssl", ssl_fields);
+	assert_string_equal(rows,
+		"1258894080.100000\tCHCf31B1bQzrUOgUUe\t10.0.0.1\t40000\t192.168.1.2\t80"
+		"\tTLSv12\tTLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\tx25519\twww.example.org\t-"
+		"\thandshake_failure\th2\t-\t-\t-\t-\t-\n"
+		"1258894080.100000\tCWeAl0b2bQDIha5vDk\t10.0.0.1\t40000\t192.168.1.2\t80"
+		"\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\n");
+	free(rows);
+	free(conn);
+	/* A run without session messages: conn.log only. */
+	conn = render("only-conn", &ev[5], 1, &s);
+	free(conn);
+	path_of(path, sizeof(path), "only-conn/http.log");
+	assert_int_equal(stat(path, &st), -1);
+	path_of(path, sizeof(path), "only-conn/ssl.log");
+	assert_int_equal(stat(path, &st), -1);
+	path_of(path, sizeof(path), "only-conn/dns.log");
+	assert_int_equal(stat(path, &st), -1);
+}
+
+/*
+ * dns.log: a response (ts = query time from rtt), a query that got none
+ * (its query_ts when the parser gives one), a rejected response (error
+ * rcode, no question); queries are not rows. Answers and TTLs are vectors
+ * (',' inside an answer escaped).
+ */
+static void
+test_zeek_dns_log(void **state)
+{
+	struct fc_event ev[6];
+	struct app_sink s;
+	char *conn, *rows;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	flow_end(&ev[5], 11, FC_KEY_FAMILY_V6, IPPROTO_UDP, "2001:db8::1", 5353,
+		 "2001:db8::53", 53);
+	start_of(&ev[0], &ev[5], 11);
+	sess(&ev[1], 11, t0, FC_L7_DNS, "query", FC_SIDE_ORIG);
+	put_u(&ev[1], "trans_id", 4660);
+	put_s(&ev[1], "query", "example.com");
+	sess(&ev[2], 11, t0 + 1500 * USEC, FC_L7_DNS, "response", FC_SIDE_RESP);
+	put_u(&ev[2], "trans_id", 4660);
+	put_u(&ev[2], "opcode", 0);
+	put_s(&ev[2], "opcode_name", "query");
+	put_u(&ev[2], "rcode", 0);
+	put_s(&ev[2], "rcode_name", "NOERROR");
+	put_b(&ev[2], "AA", 0);
+	put_b(&ev[2], "TC", 0);
+	put_b(&ev[2], "RD", 1);
+	put_b(&ev[2], "RA", 1);
+	put_u(&ev[2], "Z", 0);
+	put_s(&ev[2], "query", "example.com");
+	put_u(&ev[2], "qclass", 1);
+	put_s(&ev[2], "qclass_name", "C_INTERNET");
+	put_u(&ev[2], "qtype", 1);
+	put_s(&ev[2], "qtype_name", "A");
+	put_s(&ev[2], "answers", "93.184.216.34");
+	put_u(&ev[2], "TTLs", 300);
+	put_s(&ev[2], "answers", "a,b");
+	put_u(&ev[2], "TTLs", 60);
+	put_u(&ev[2], "rtt_us", 1500);
+	sess(&ev[3], 11, t0 + 9 * SEC, FC_L7_DNS, "unanswered", FC_SIDE_ORIG);
+	put_u(&ev[3], "trans_id", 7);
+	put_s(&ev[3], "query", "x.test");
+	put_u(&ev[3], "qtype", 28);
+	put_s(&ev[3], "qtype_name", "AAAA");
+	sess(&ev[4], 11, t0 + 3 * SEC, FC_L7_DNS, "response", FC_SIDE_RESP);
+	put_u(&ev[4], "trans_id", 8);
+	put_u(&ev[4], "rcode", 5);
+	put_s(&ev[4], "rcode_name", "REFUSED");
+	conn = render("dns", ev, 6, &s);
+	assert_int_equal(s.records, 4);
+	rows = session_rows("dns", "dns", dns_fields);
+	assert_string_equal(rows,
+		"1258894080.100000\tCdlJ7mS4UqhaSLDF9R\t2001:db8::1\t5353\t2001:db8::53\t53\tudp"
+		"\t4660\t0.001500\texample.com\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0"
+		"\t93.184.216.34,a\\x2cb\t300.000000,60.000000\tF\t0\tquery\n"
+		"1258894089.100000\tCdlJ7mS4UqhaSLDF9R\t2001:db8::1\t5353\t2001:db8::53\t53\tudp"
+		"\t7\t-\tx.test\t-\t-\t28\tAAAA\t-\t-\tF\tF\tF\tF\t0\t-\t-\tF\t-\t-\n"
+		"1258894083.100000\tCdlJ7mS4UqhaSLDF9R\t2001:db8::1\t5353\t2001:db8::53\t53\tudp"
+		"\t8\t-\t-\t-\t-\t-\t-\t5\tREFUSED\tF\tF\tF\tF\t0\t-\t-\tT\t-\t-\n");
+	free(rows);
+	free(conn);
+}
+
+/*
+ * Session messages of a flow whose flow_start never came wait for its
+ * flow_end (rows written then, before the conn.log row); those of a flow
+ * that never ends are records dropped at close.
+ */
+static void
+test_zeek_session_unknown_flow(void **state)
+{
+	struct fc_event ev[4];
+	struct app_sink s;
+	char *conn, *rows;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	tcp_session(&ev[3]);
+	sess(&ev[0], 7, t0, FC_L7_HTTP, "request", FC_SIDE_ORIG);
+	put_u(&ev[0], "trans_depth", 1);
+	put_s(&ev[0], "method", "GET");
+	sess(&ev[1], 7, t0 + 1, FC_L7_HTTP, "response", FC_SIDE_RESP);
+	put_u(&ev[1], "trans_depth", 1);
+	put_u(&ev[1], "status_code", 204);
+	sess(&ev[2], 12345, t0 + 2, FC_L7_HTTP, "request", FC_SIDE_ORIG);
+	put_u(&ev[2], "trans_depth", 1);
+	conn = render("unknown", ev, 4, &s);
+	assert_int_equal(s.records, 3);
+	assert_int_equal(s.written, 2);
+	assert_int_equal(s.dropped, 1);
+	rows = session_rows("unknown", "http", http_fields);
+	assert_true(strncmp(rows, "1258894080.100000\tCHCf31B1bQzrUOgUUe\t10.0.0.1\t40000"
+			    "\t192.168.1.2\t80\t1\tGET\t", 59) == 0);
+	assert_non_null(strstr(rows, "\t204\t"));
+	assert_int_equal(strchr(rows, '\n')[1], '\0');     /* one row */
+	free(rows);
+	free(conn);
+}
+
+/*
+ * Bounded joining: more requests waiting for responses than the pool
+ * holds (APP_JOIN_HELD) push the oldest out as rows of their own; every
+ * request still becomes exactly one row, none is lost.
+ */
+static void
+test_zeek_join_pool_full(void **state)
+{
+	enum { N = APP_JOIN_HELD + 100 };
+	struct fc_event *ev = calloc(N + 2, sizeof(*ev));
+	struct app_sink s;
+	char *conn, *rows;
+	unsigned int n = 0;
+	const uint64_t t0 = 1258894080ull * SEC + 100000 * USEC;
+
+	(void)state;
+	assert_non_null(ev);
+	tcp_session(&ev[N + 1]);
+	start_of(&ev[0], &ev[N + 1], 7);
+	for (unsigned int i = 0; i < N; i++) {
+		sess(&ev[i + 1], 7, t0 + i, FC_L7_HTTP, "request", FC_SIDE_ORIG);
+		put_u(&ev[i + 1], "trans_depth", i + 1);
+		put_s(&ev[i + 1], "method", "GET");
+	}
+	conn = render("pool", ev, N + 2, &s);
+	assert_int_equal(s.records, N + 1);
+	assert_int_equal(s.written, N + 1);
+	rows = session_rows("pool", "http", http_fields);
+	for (const char *p = rows; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	assert_int_equal(n, N);
+	/* The oldest went out first. */
+	assert_true(strncmp(rows, "1258894080.100000\tCHCf31B1bQzrUOgUUe\t10.0.0.1\t40000"
+			    "\t192.168.1.2\t80\t1\tGET\t", 59) == 0);
+	free(rows);
+	free(conn);
+	free(ev);
+}
+
 /* SIGHUP: the moved log gets #close, the new one a fresh header and the later rows. */
 static void
 test_zeek_reopen(void **state)
@@ -808,6 +1181,11 @@ main(void)
 		cmocka_unit_test(test_zeek_columns),
 		cmocka_unit_test(test_zeek_uids),
 		cmocka_unit_test(test_zeek_skips_non_records),
+		cmocka_unit_test(test_zeek_http_log),
+		cmocka_unit_test(test_zeek_ssl_log),
+		cmocka_unit_test(test_zeek_dns_log),
+		cmocka_unit_test(test_zeek_session_unknown_flow),
+		cmocka_unit_test(test_zeek_join_pool_full),
 		cmocka_unit_test(test_zeek_reopen),
 		cmocka_unit_test(test_zeek_open_errors),
 		cmocka_unit_test(test_zeek_write_errors),

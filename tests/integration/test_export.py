@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Export formats end to end: EVE JSON and Zeek conn.log next to NDJSON.
+"""Export formats end to end: EVE JSON and Zeek logs next to NDJSON.
 
     test_export.py FLOWSCOPE SHARED
 
-For every trace that has a Zeek conn.log baseline (the set golden.py's
-`zeek` mode uses), run
+For every trace that has a Zeek conn.log, http.log, ssl.log or dns.log
+baseline, run
 
     flowscope --pcap P --output eve:F --output zeek:D --output ndjson:N
 
@@ -27,8 +27,20 @@ and check:
     agree with NDJSON flow_end (flow_id folding, tuple, packets, frame
     bytes, start/end, community_id); if jq is installed it must accept
     the file too (skipped otherwise);
-  * records: EVE lines == conn.log rows == NDJSON flow_end events ==
-    flows created, and no sink dropped anything.
+  * records: EVE flow records == conn.log rows == NDJSON flow_end events
+    == flows created, and no sink dropped anything;
+  * http.log, ssl.log and dns.log are Zeek ASCII logs as above (#path,
+    Zeek's standard #fields and #types for each), every row's uid is the
+    uid of its flow's conn.log row with the same id.*, and the rows equal
+    Zeek's baselines (parsed as TSV) on id.* and: method, host, uri,
+    status_code (http, one row per transaction); version, cipher,
+    server_name (ssl); query, qtype_name, rcode_name, answers (dns) --
+    every difference listed with its reason in export-expect.tsv (a
+    listed difference that has gone is reported as stale);
+  * EVE http, tls and dns records: Suricata's field names and types, a
+    flow_id and tuple equal to their flow record's, and as many as the
+    NDJSON session events make (http: one per transaction, tls: one per
+    handshake, dns: one per query with a question and one per response).
 """
 import csv
 import datetime
@@ -69,6 +81,47 @@ CONN_FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p",
 CONN_TYPES = ["time", "string", "addr", "port", "addr", "port", "enum", "string",
               "interval", "count", "count", "string", "bool", "bool", "count",
               "string", "count", "count", "count", "count", "set[string]"]
+ID_FIELDS = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"]
+ID_TYPES = ["time", "string", "addr", "port", "addr", "port"]
+HTTP_FIELDS = ID_FIELDS + [
+    "trans_depth", "method", "host", "uri", "referrer", "version", "user_agent",
+    "origin", "request_body_len", "response_body_len", "status_code", "status_msg",
+    "info_code", "info_msg", "tags", "username", "password", "proxied", "orig_fuids",
+    "orig_filenames", "orig_mime_types", "resp_fuids", "resp_filenames",
+    "resp_mime_types"]
+HTTP_TYPES = ID_TYPES + [
+    "count", "string", "string", "string", "string", "string", "string", "string",
+    "count", "count", "count", "string", "count", "string", "set[enum]", "string",
+    "string", "set[string]"] + ["vector[string]"] * 6
+SSL_FIELDS = ID_FIELDS + [
+    "version", "cipher", "curve", "server_name", "resumed", "last_alert",
+    "next_protocol", "established", "ssl_history", "cert_chain_fps",
+    "client_cert_chain_fps", "sni_matches_cert"]
+SSL_TYPES = ID_TYPES + [
+    "string", "string", "string", "string", "bool", "string", "string", "bool",
+    "string", "vector[string]", "vector[string]", "bool"]
+DNS_FIELDS = ID_FIELDS + [
+    "proto", "trans_id", "rtt", "query", "qclass", "qclass_name", "qtype",
+    "qtype_name", "rcode", "rcode_name", "AA", "TC", "RD", "RA", "Z", "answers",
+    "TTLs", "rejected", "opcode", "opcode_name"]
+DNS_TYPES = ID_TYPES + [
+    "enum", "count", "interval", "string", "count", "string", "count", "string",
+    "count", "string", "bool", "bool", "bool", "bool", "count", "vector[string]",
+    "vector[interval]", "bool", "count", "string"]
+SESSION_LOGS = {
+    "http": (HTTP_FIELDS, HTTP_TYPES, ["method", "host", "uri", "status_code"]),
+    "ssl": (SSL_FIELDS, SSL_TYPES, ["version", "cipher", "server_name"]),
+    "dns": (DNS_FIELDS, DNS_TYPES, ["query", "qtype_name", "rcode_name", "answers"]),
+}
+EVE_SESSION_KEYS = {
+    "http": {"hostname": str, "http_port": int, "url": str, "http_user_agent": str,
+             "http_content_type": str, "http_refer": str, "http_method": str,
+             "protocol": str, "status": int, "length": int},
+    "tls": {"sni": str, "version": str, "ja3": dict, "ja3s": dict, "ja4": str},
+    "dns": {"version": int, "type": str, "id": int, "flags": str, "qr": bool,
+            "aa": bool, "tc": bool, "rd": bool, "ra": bool, "rrname": str,
+            "rrtype": str, "rcode": str, "answers": list},
+}
 COMPARED = ["proto", "conn_state", "history", "orig_pkts", "resp_pkts",
             "orig_ip_bytes", "resp_ip_bytes", "orig_bytes", "resp_bytes"]
 LOG_TIME = re.compile(r"^\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d$")
@@ -124,8 +177,10 @@ def norm(a):
     return str(ipaddress.ip_address(a))
 
 
-def read_zeek_log(path, rep, what):
+def read_zeek_log(path, rep, what, log="conn", want_fields=None, want_types=None):
     """Read a Zeek ASCII log the way zeek-cut does; return list of dicts."""
+    want_fields = want_fields or CONN_FIELDS
+    want_types = want_types or CONN_TYPES
     with open(path, newline="") as f:
         text = f.read()
     lines = text.split("\n")
@@ -148,14 +203,14 @@ def read_zeek_log(path, rep, what):
     rep.check(meta.get("set_separator") == [(1, ",")], "%s: #set_separator" % what)
     rep.check(meta.get("empty_field") == [(2, "(empty)")], "%s: #empty_field" % what)
     rep.check(meta.get("unset_field") == [(3, "-")], "%s: #unset_field" % what)
-    rep.check(meta.get("path") == [(4, "conn")], "%s: #path" % what)
+    rep.check(meta.get("path") == [(4, log)], "%s: #path" % what)
     op = meta.get("open", [])
     rep.check(len(op) == 1 and op[0][0] == 5 and LOG_TIME.match(op[0][1]),
               "%s: #open %r" % (what, op))
     fields = meta.get("fields", [(0, "")])[0][1].split(sep)
     types = meta.get("types", [(0, "")])[0][1].split(sep)
-    rep.check(fields == CONN_FIELDS, "%s: #fields %r" % (what, fields))
-    rep.check(types == CONN_TYPES, "%s: #types %r" % (what, types))
+    rep.check(fields == want_fields, "%s: #fields %r" % (what, fields))
+    rep.check(types == want_types, "%s: #types %r" % (what, types))
     cl = meta.get("close", [])
     rep.check(len(cl) == 1 and cl[0][0] == len(lines) - 1 and
               LOG_TIME.match(cl[0][1]), "%s: #close %r" % (what, cl))
@@ -248,6 +303,8 @@ def check_eve(path, ends, rep, what):
     by_id = {eve_flow_id(e["flow_id"]): e for e in ends}
     seen = set()
     for v in recs:
+        if isinstance(v, dict) and v.get("event_type") in EVE_SESSION_KEYS:
+            continue
         ok = (isinstance(v, dict) and v.get("event_type") == "flow" and
               isinstance(v.get("timestamp"), str) and EVE_TIME.match(v["timestamp"]) and
               isinstance(v.get("flow_id"), int) and 0 <= v["flow_id"] < 1 << 51 and
@@ -317,12 +374,166 @@ def check_eve(path, ends, rep, what):
             rep.check(v.get("vlan") == want_vlan, "%s: vlan %r" % (what, v.get("vlan")))
     if shutil.which("jq"):
         p = subprocess.run(["jq", "-e", "-s",
-                            "all(.[]; .event_type == \"flow\" and (.flow | type) == \"object\")",
+                            "all(.[]; (.event_type == \"flow\" and (.flow | type) == \"object\")"
+                            " or (.event_type as $t | ([\"http\", \"tls\", \"dns\"] | index($t))"
+                            " != null and (.[$t] | type) == \"object\"))",
                             path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=120)
         rep.check(p.returncode == 0, "%s: jq rejects the file: %s %s"
                   % (what, p.stdout.decode()[:200], p.stderr.decode()[:300]))
     return recs
+
+
+def expected_eve_sessions(events):
+    """How many EVE http/tls/dns records the NDJSON session events make."""
+    want = {"http": 0, "tls": 0, "dns": 0}
+    http = {}
+    tls_pending = {}
+    for e in events:
+        t = e.get("type")
+        if t == "flow_end":
+            want["tls"] += tls_pending.pop(e["flow_id"], 0)
+            continue
+        if t != "session":
+            continue
+        fid, kind = e["flow_id"], e.get("kind")
+        if e["proto"] == "http":
+            code = e.get("status_code")
+            if kind == "response" and code is not None and 100 <= code < 200 and code != 101:
+                continue
+            http.setdefault(fid, set()).add(e.get("trans_depth"))
+        elif e["proto"] == "tls":
+            if kind == "client_hello":
+                want["tls"] += tls_pending.get(fid, 0)
+                tls_pending[fid] = 1
+            elif kind == "server_hello":
+                tls_pending.pop(fid, None)
+                want["tls"] += 1
+        elif e["proto"] == "dns":
+            if kind == "response" or (kind == "query" and "query" in e):
+                want["dns"] += 1
+    want["tls"] += sum(tls_pending.values())
+    want["http"] = sum(len(d) for d in http.values())
+    return want
+
+
+def check_eve_sessions(recs, events, rep, what):
+    """EVE http/tls/dns records: fields and types, linked to their flow record, counts."""
+    flows = {v["flow_id"]: v for v in recs
+             if isinstance(v, dict) and v.get("event_type") == "flow"}
+    got = {"http": 0, "tls": 0, "dns": 0}
+    for v in recs:
+        t = v.get("event_type") if isinstance(v, dict) else None
+        if t not in EVE_SESSION_KEYS:
+            continue
+        got[t] += 1
+        body = v.get(t)
+        keys = EVE_SESSION_KEYS[t]
+        rep.check(isinstance(body, dict) and body and
+                  all(k in keys and isinstance(x, keys[k]) and
+                      (keys[k] is not int or not isinstance(x, bool))
+                      for k, x in body.items()),
+                  "%s: EVE %s object %r" % (what, t, body))
+        rep.check(EVE_TIME.match(str(v.get("timestamp"))) is not None,
+                  "%s: EVE %s timestamp %r" % (what, t, v.get("timestamp")))
+        fl = flows.get(v.get("flow_id"))
+        rep.check(fl is not None, "%s: EVE %s flow_id %r has no flow record"
+                  % (what, t, v.get("flow_id")))
+        if fl is not None:
+            same = [k for k in ("src_ip", "src_port", "dest_ip", "dest_port", "proto",
+                                "vlan", "community_id") if v.get(k) != fl.get(k)]
+            rep.check(not same, "%s: EVE %s differs from its flow record on %s"
+                      % (what, t, same))
+        if t == "dns" and isinstance(body, dict):
+            rep.check(body.get("type") in ("query", "answer") and
+                      all(isinstance(a, dict) and isinstance(a.get("rdata"), str) and
+                          set(a) <= {"rdata", "ttl"} for a in body.get("answers", [])),
+                      "%s: EVE dns %r" % (what, body))
+        if t == "tls" and isinstance(body, dict):
+            rep.check(all(isinstance(body.get(k, {}), dict) and
+                          set(body.get(k, {})) <= {"hash", "string"} for k in ("ja3", "ja3s")),
+                      "%s: EVE tls %r" % (what, body))
+    want = expected_eve_sessions(events)
+    rep.check(got == want, "%s: EVE session records %r, NDJSON sessions make %r"
+              % (what, got, want))
+    return got
+
+
+def session_what(log, r):
+    """How a session row is named in export-expect.tsv."""
+    base = "%s %s:%s" % (log, r["id.orig_h"], r["id.orig_p"])
+    if log == "http":
+        return "%s #%s" % (base, r["trans_depth"])
+    if log == "dns":
+        return "%s id %s %s" % (base, r["trans_id"], r["query"])
+    return base
+
+
+def session_key(log, r):
+    k = ((golden.norm_addr(r["id.orig_h"]), int(r["id.orig_p"])),
+         (golden.norm_addr(r["id.resp_h"]), int(r["id.resp_p"])))
+    if log == "http":
+        return k + (r["trans_depth"],)
+    if log == "dns":
+        return k + (r["trans_id"], r["query"].lower())
+    return k
+
+
+def session_diff(log, base, ours, compared):
+    d = []
+    for f in compared:
+        a, b = base.get(f, "-"), ours.get(f, "-")
+        if log == "dns" and f == "query":
+            a, b = a.lower(), b.lower()
+        if log == "dns" and f == "answers":
+            # DNS names compare case-insensitively (RFC 4343); Zeek lowercases some.
+            a, b = a.lower(), b.lower()
+        if a != b:
+            d.append(f)
+    return d
+
+
+def check_session_log(log, rows, conn_rows, base_rows, pcap, expect, used, rep):
+    """One session log of one trace: uids and ids against conn.log, rows against Zeek's."""
+    fields, types, compared = SESSION_LOGS[log]
+    conn = {r["uid"]: r for r in conn_rows}
+    for r in rows:
+        c = conn.get(r["uid"])
+        rep.check(c is not None and all(c[k] == r[k] for k in ID_FIELDS[2:]),
+                  "%s %s.log: uid %s is not the conn.log row of %s:%s -> %s:%s"
+                  % (pcap, log, r["uid"], r["id.orig_h"], r["id.orig_p"],
+                     r["id.resp_h"], r["id.resp_p"]))
+    mine = {}
+    for r in rows:
+        mine.setdefault(session_key(log, r), []).append(r)
+    total = same = excepted = 0
+    listed = {}
+    for b in base_rows:
+        total += 1
+        cands = mine.get(session_key(log, b), [])
+        got = next((c for c in cands if not session_diff(log, b, c, compared)), None)
+        if got is None and cands:
+            got = cands[0]
+        if got is not None:
+            cands.remove(got)
+        diff = session_diff(log, b, got, compared) if got is not None else ["(no row)"]
+        what = session_what(log, b)
+        if not diff:
+            same += 1
+        if (pcap, what) in expect:
+            # Listed: rows with this name may differ (several rows can share it).
+            used.add((pcap, what))
+            listed[what] = listed.get(what, False) or bool(diff)
+            excepted += bool(diff)
+            continue
+        rep.check(not diff, "%s %s: %s differ: ours %s, Zeek %s"
+                  % (pcap, what, diff,
+                     {f: got.get(f) for f in diff} if got else None,
+                     {f: b.get(f) for f in diff if f in b}))
+    for what, differs in listed.items():
+        rep.check(differs, "%s %s matches Zeek now; drop it from export-expect.tsv"
+                  % (pcap, what))
+    return total, same, excepted
 
 
 def baseline_conn(r):
@@ -360,11 +571,24 @@ def main(argv):
         return 77
     rep = golden.Report("int-export")
     expect = {(x["pcap"], x["conn"]): x for x in golden.read_expect("zeek-expect.tsv")}
-    used_expect, used_counter = set(), set()
+    sexpect = {(x["pcap"], x["what"]): x for x in golden.read_tsv(
+        os.path.join(os.path.dirname(os.path.abspath(__file__)), "export-expect.tsv"))}
+    used_expect, used_counter, used_sexpect = set(), set(), set()
     total = same = 0
+    stotal, ssame, sexcepted = {}, {}, {}
+    eve_total = {"http": 0, "tls": 0, "dns": 0}
+    conn_base = golden.zeek_rows(shared)
+    session_base = {}
+    gt = os.path.join(shared, "groundtruth")
+    for name in sorted(os.listdir(gt)):
+        for log in SESSION_LOGS:
+            if name.endswith(".zeek.%s.tsv" % log):
+                pcap = name.split(".zeek.")[0] + ".pcap"
+                session_base.setdefault(pcap, {})[log] = golden.read_tsv(os.path.join(gt, name))
     tmp = tempfile.mkdtemp(prefix="fc-export-")
     try:
-        for pcap, base_rows in sorted(golden.zeek_rows(shared).items()):
+        for pcap in sorted(set(conn_base) | set(session_base)):
+            base_rows = conn_base.get(pcap, [])
             d = os.path.join(tmp, pcap)
             os.mkdir(d)
             eve, zdir, nd = (os.path.join(d, "eve.json"), os.path.join(d, "zeek"),
@@ -387,12 +611,35 @@ def main(argv):
             check_conn_types(rows, rep, pcap + " conn.log")
             check_conn_vs_ndjson(rows, ends, rep, pcap + " conn.log")
             recs = check_eve(eve, ends, rep, pcap + " eve.json")
-            rep.check(len(recs) == len(rows) == len(ends) and st is not None and
+            got = check_eve_sessions(recs, events, rep, pcap + " eve.json")
+            for k in eve_total:
+                eve_total[k] += got[k]
+            nflow = sum(1 for v in recs if isinstance(v, dict) and v.get("event_type") == "flow")
+            rep.check(nflow == len(rows) == len(ends) and st is not None and
                       st["flows"]["created"] == len(ends) and st["events"]["dropped"] == 0,
                       "%s: records: eve %d, conn.log %d, flow_end %d, created %s, "
-                      "dropped %s" % (pcap, len(recs), len(rows), len(ends),
+                      "dropped %s" % (pcap, nflow, len(rows), len(ends),
                                       st and st["flows"]["created"],
                                       st and st["events"]["dropped"]))
+            for k in (st or {}).get("sinks", []):
+                rep.check(k["dropped"] == 0 and k["records"] == k["written"],
+                          "%s: sink %s records %d written %d dropped %d"
+                          % (pcap, k["output"], k["records"], k["written"], k["dropped"]))
+            for log, (fields, types, _) in SESSION_LOGS.items():
+                path = os.path.join(zdir, log + ".log")
+                base = session_base.get(pcap, {}).get(log, [])
+                if not os.path.exists(path):
+                    srows = []      # Zeek's rows are then each reported missing
+                else:
+                    srows = read_zeek_log(path, rep, "%s %s.log" % (pcap, log), log,
+                                          fields, types)
+                t, m, x = check_session_log(log, srows, rows, base, pcap, sexpect,
+                                            used_sexpect, rep)
+                stotal[log] = stotal.get(log, 0) + t
+                ssame[log] = ssame.get(log, 0) + m
+                sexcepted[log] = sexcepted.get(log, 0) + x
+            if pcap not in conn_base:
+                continue
 
             # Zeek baselines, rows matched to connections as golden.py does.
             mine = {}
@@ -442,6 +689,13 @@ def main(argv):
         rep.check(k in used_expect, "stale expectation %s %s (now equal to Zeek)" % k)
     for k in COUNTER_EXPECT:
         rep.check(k in used_counter, "stale COUNTER_EXPECT %s %s (counters now equal)" % k)
+    for k in sexpect:
+        rep.check(k in used_sexpect, "stale export-expect.tsv line %s %s" % k)
+    for log in SESSION_LOGS:
+        print("int-export: %s.log: %d of %d Zeek rows equal, %d differ as listed in "
+              "export-expect.tsv" % (log, ssame.get(log, 0), stotal.get(log, 0),
+                                     sexcepted.get(log, 0)))
+    print("int-export: EVE session records: %s" % eve_total)
     pct = 100.0 * same / total if total else 100.0
     print("int-export: %d of %d Zeek connections equal on id, proto, conn_state, "
           "history, packets, IP bytes and bytes (%.1f%%)" % (same, total, pct))

@@ -20,6 +20,21 @@ direction as the NDJSON flow_end records:
     5-tuple are compared with the NDJSON sums. Skipped with a message
     when pmacct is not installed.
 
+The pcaps include a Q-in-Q trace (zeek-q-in-q), so vlanId (the outer tag)
+is checked at the collector too.
+
+  * ipfix:FILE: the file flowscope writes is read back two ways: by a small
+    IPFIX reader here (message headers, per-domain sequence numbers,
+    templates before data, RFC 5103 reverse elements) whose records must
+    equal the NDJSON flow_end records as above, and by nfdump itself: the
+    file's messages are replayed as datagrams to nfcapd and `nfdump -R`
+    must show the same flows.
+  * active timeout: with --flow-update-interval 1 on a long trace
+    (ndpi-1kxun), every NDJSON flow_update is one record with
+    flowEndReason 2, every flow_end one with its own reason, and for each
+    flow key the delta counts summed over its records equal its flow_end
+    totals (both directions).
+
 The whole test prints "SKIP: ..." and exits 77 when nfdump is missing and
 cannot be installed (apt-get, as root).
 """
@@ -36,7 +51,16 @@ import sys
 import tempfile
 import time
 
-PCAPS = ["zeek-http-get", "zeek-ftp-ipv6", "ndpi-1kxun", "ndpi-vxlan"]
+PCAPS = ["zeek-http-get", "zeek-ftp-ipv6", "ndpi-1kxun", "ndpi-vxlan", "zeek-q-in-q"]
+VLAN_PCAP = "zeek-q-in-q"          # must show tagged flows at the collector
+ACTIVE_PCAP = "ndpi-1kxun"         # long enough for flow_update records
+PEN_REVERSE = 29305
+# Information elements read back: (enterprise, id) -> name
+IE = {(0, 152): "start", (0, 153): "end", (0, 1): "oct", (0, 2): "pkt",
+      (PEN_REVERSE, 1): "roct", (PEN_REVERSE, 2): "rpkt", (0, 8): "src4",
+      (0, 12): "dst4", (0, 27): "src6", (0, 28): "dst6", (0, 7): "sp", (0, 11): "dp",
+      (0, 4): "proto", (0, 6): "flags", (PEN_REVERSE, 6): "rflags", (0, 136): "reason",
+      (0, 58): "vlan"}
 PROTO_NUM = {"tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "ipv6-icmp": 58,
              "icmp6": 58, "sctp": 132, "gre": 47, "esp": 50, "ah": 51,
              "igmp": 2}
@@ -131,9 +155,9 @@ def stop(proc, sig=signal.SIGTERM, timeout=15.0):
         proc.wait()
 
 
-def run_flowscope(flowscope, pcap, ipfix_target, ndjson):
+def run_flowscope(flowscope, pcap, ipfix_target, ndjson, extra=(), updates=None):
     cmd = [flowscope, "--pcap", pcap, "--no-stats",
-           "--output", "ipfix:" + ipfix_target, "--output", "ndjson:" + ndjson]
+           "--output", "ipfix:" + ipfix_target, "--output", "ndjson:" + ndjson] + list(extra)
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=300)
     if r.returncode != 0:
@@ -144,6 +168,12 @@ def run_flowscope(flowscope, pcap, ipfix_target, ndjson):
     with open(ndjson) as f:
         for line in f:
             ev = json.loads(line)
+            if ev.get("type") == "flow_update" and updates is not None:
+                try:
+                    ipaddress.ip_address(ev["orig_h"])
+                    updates.append(ev)
+                except (KeyError, ValueError):
+                    pass
             if ev.get("type") != "flow_end":
                 continue
             try:
@@ -257,6 +287,200 @@ def check_nfdump(flowscope, shared, tmp, name):
             sum(e["orig_ip_bytes"] + e["resp_ip_bytes"] for e in ends)))
 
 
+# ---- reading an IPFIX file -------------------------------------------------
+
+
+def be(b):
+    return int.from_bytes(b, "big")
+
+
+def read_ipfix(path, name):
+    """Decode an IPFIX file (RFC 5655: a stream of messages) into records.
+
+    Checks every message header, set length, template-before-data and the
+    per-domain sequence numbers; returns (list of record dicts, list of
+    raw messages)."""
+    data = open(path, "rb").read()
+    off = 0
+    templates = {}
+    seq = {}
+    recs, msgs = [], []
+    while off < len(data):
+        if off + 16 > len(data):
+            fail("%s: %d bytes of a cut message at the end of the file" % (name, len(data) - off))
+            break
+        ver, mlen = be(data[off:off + 2]), be(data[off + 2:off + 4])
+        sq, dom = be(data[off + 8:off + 12]), be(data[off + 12:off + 16])
+        if ver != 10 or mlen < 16 or off + mlen > len(data):
+            fail("%s: bad message header at %d (version %d, length %d)" % (name, off, ver, mlen))
+            break
+        if sq != seq.get(dom, 0):
+            fail("%s: domain %d sequence %d, expected %d" % (name, dom, sq, seq.get(dom, 0)))
+        msg = data[off:off + mlen]
+        msgs.append(msg)
+        so = 16
+        ndata = 0
+        while so < mlen:
+            sid, slen = be(msg[so:so + 2]), be(msg[so + 2:so + 4])
+            if slen < 4 or so + slen > mlen:
+                fail("%s: bad set length %d" % (name, slen))
+                break
+            body = msg[so + 4:so + slen]
+            if sid == 2:
+                t = 0
+                while t + 4 <= len(body):
+                    tid, n = be(body[t:t + 2]), be(body[t + 2:t + 4])
+                    t += 4
+                    fields = []
+                    for _ in range(n):
+                        fid, flen = be(body[t:t + 2]), be(body[t + 2:t + 4])
+                        t += 4
+                        pen = 0
+                        if fid & 0x8000:
+                            pen = be(body[t:t + 4])
+                            t += 4
+                        fields.append((pen, fid & 0x7fff, flen))
+                    templates[(dom, tid)] = fields
+            elif sid >= 256:
+                fields = templates.get((dom, sid))
+                if fields is None:
+                    fail("%s: data set %d before its template" % (name, sid))
+                    break
+                rlen = sum(f[2] for f in fields)
+                r = 0
+                while r + rlen <= len(body):
+                    rec = {"dom": dom}
+                    q = r
+                    for pen, fid, flen in fields:
+                        v = body[q:q + flen]
+                        q += flen
+                        nm = IE.get((pen, fid))
+                        if nm in ("src4", "dst4", "src6", "dst6"):
+                            rec[nm[:3]] = str(ipaddress.ip_address(v))
+                        elif nm is not None:
+                            rec[nm] = be(v)
+                    recs.append(rec)
+                    ndata += 1
+                    r += rlen
+            so += slen
+        seq[dom] = (seq.get(dom, 0) + ndata) % (1 << 32)
+        off += mlen
+    return recs, msgs
+
+
+def file_flows(recs):
+    """The records as ndjson_flows() counts flows."""
+    c = collections.Counter()
+    for r in recs:
+        k = key(r["src"], r["dst"], r.get("sp", 0), r.get("dp", 0), r["proto"])
+        c[(k, r.get("vlan", 0), r["pkt"], r["oct"], r.get("rpkt", 0), r.get("roct", 0))] += 1
+    return c
+
+
+def replay_to_nfcapd(msgs, tmp, name):
+    """Send the file's messages as datagrams to a fresh nfcapd; its flows."""
+    port = free_udp_port()
+    nfdir = os.path.join(tmp, "nfcapd-file-" + name)
+    os.mkdir(nfdir)
+    log = os.path.join(tmp, "nfcapd-file-%s.log" % name)
+    with open(log, "w") as lf:
+        proc = subprocess.Popen(["nfcapd", "-w", nfdir, "-b", "127.0.0.1",
+                                 "-p", str(port), "-t", "3600"],
+                                stdout=lf, stderr=subprocess.STDOUT)
+    try:
+        if not wait_for(log, "Startup", proc):
+            fail("%s: nfcapd did not start: %s" % (name, open(log).read()))
+            return None
+        # nfcapd says "Startup" a moment before it reads its socket (datagrams
+        # sent at once were lost on a busy machine); flowscope's own start-up
+        # gives it that moment in check_nfdump.
+        time.sleep(1.5)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for m in msgs:
+            s.sendto(m, ("127.0.0.1", port))
+            time.sleep(0.001)
+        s.close()
+        time.sleep(0.5)
+    finally:
+        stop(proc)
+    return nfdump_flows(nfdir)
+
+
+def check_file(flowscope, shared, tmp, name):
+    """ipfix:FILE read back by the reader above and by nfdump (replayed)."""
+    path = os.path.join(tmp, name + ".ipfix")
+    ends = run_flowscope(flowscope, os.path.join(shared, "pcaps", name + ".pcap"),
+                         path, os.path.join(tmp, name + "-file.ndjson"))
+    if ends is None:
+        return
+    recs, msgs = read_ipfix(path, name + ".ipfix")
+    want = ndjson_flows(ends)
+    got = file_flows(recs)
+    if want != got:
+        fail("%s: the IPFIX file has %d records, NDJSON %d flow_end; they differ"
+             % (name, len(recs), len(ends)))
+        show_diff(name + " file", want, got)
+    else:
+        print("ok ipfix file %s: %d records in %d messages" % (name, len(recs), len(msgs)))
+    nf = replay_to_nfcapd(msgs, tmp, name)
+    if nf is not None and nf != want:
+        fail("%s: nfdump reads %d flows from the replayed file, NDJSON %d flow_end"
+             % (name, sum(nf.values()), len(ends)))
+        show_diff(name + " nfdump(file)", want, nf)
+    elif nf is not None:
+        print("ok nfdump reads the file of %s: %d flows" % (name, sum(nf.values())))
+    if name == VLAN_PCAP:
+        tagged = sum(n for (k, vlan, *_), n in got.items() if vlan != 0)
+        tagged_nf = sum(n for (k, vlan, *_), n in (nf or {}).items() if vlan != 0)
+        if tagged == 0 or tagged_nf == 0:
+            fail("%s: no flow with a vlanId (file %d, nfdump %d)" % (name, tagged, tagged_nf))
+        else:
+            print("ok vlanId %s: %d tagged flows" % (name, tagged))
+
+
+def check_active_timeout(flowscope, shared, tmp, name):
+    """--flow-update-interval: delta records add up to the flow_end totals."""
+    path = os.path.join(tmp, name + "-active.ipfix")
+    updates = []
+    ends = run_flowscope(flowscope, os.path.join(shared, "pcaps", name + ".pcap"),
+                         path, os.path.join(tmp, name + "-active.ndjson"),
+                         extra=["--flow-update-interval", "1"], updates=updates)
+    if ends is None:
+        return
+    recs, _ = read_ipfix(path, name + "-active.ipfix")
+    active = [r for r in recs if r.get("reason") == 2]
+    final = [r for r in recs if r.get("reason") != 2]
+    if not updates or len(active) != len(updates) or len(final) != len(ends):
+        fail("%s: %d flow_update and %d flow_end events, %d active-timeout and %d "
+             "other records" % (name, len(updates), len(ends), len(active), len(final)))
+    want = collections.defaultdict(lambda: [0, 0, 0, 0])
+    for e in ends:
+        k = (key(e["orig_h"], e["resp_h"], e.get("orig_p", 0), e.get("resp_p", 0),
+                 e["proto"]), e.get("vlan", 0))
+        w = want[k]
+        w[0] += e["orig_pkts"]
+        w[1] += e["orig_ip_bytes"]
+        w[2] += e["resp_pkts"]
+        w[3] += e["resp_ip_bytes"]
+    got = collections.defaultdict(lambda: [0, 0, 0, 0])
+    for r in recs:
+        k = (key(r["src"], r["dst"], r.get("sp", 0), r.get("dp", 0), r["proto"]),
+             r.get("vlan", 0))
+        g = got[k]
+        g[0] += r["pkt"]
+        g[1] += r["oct"]
+        g[2] += r.get("rpkt", 0)
+        g[3] += r.get("roct", 0)
+    bad = [k for k in set(want) | set(got) if want.get(k) != got.get(k)]
+    if bad:
+        fail("%s: delta sums differ from flow_end totals for %d of %d flows, e.g. %r: "
+             "records %r, flow_end %r" % (name, len(bad), len(want), bad[0],
+                                         got.get(bad[0]), want.get(bad[0])))
+    else:
+        print("ok active timeout %s: %d update records, %d final records, sums equal "
+              "the totals of %d flow keys" % (name, len(active), len(final), len(want)))
+
+
 # ---- pmacct --------------------------------------------------------------
 
 
@@ -337,6 +561,10 @@ def main():
     try:
         for name in pcaps:
             check_nfdump(flowscope, shared, tmp, name)
+        for name in pcaps:
+            check_file(flowscope, shared, tmp, name)
+        if ACTIVE_PCAP in pcaps:
+            check_active_timeout(flowscope, shared, tmp, ACTIVE_PCAP)
         if pmacct:
             for name in pcaps:
                 check_pmacct(flowscope, shared, tmp, name)
