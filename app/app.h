@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_common.h>
+
 #include <fc_reasm.h>
 #include <fc_tracker.h>
 
@@ -83,6 +85,12 @@ struct app_l7_cfg {
 	uint32_t probe_limit;      /**< bytes probed per side before giving up */
 };
 
+/** Packet buffers of the ports (memory.*). */
+struct app_mem_cfg {
+	uint32_t mbufs;            /**< mbufs in each port's pool; 0 = auto */
+	uint32_t mbuf_size;        /**< data room of an mbuf (headroom included), B; 0 = auto */
+};
+
 /** Stream dumps (dump.*). */
 struct app_dump_cfg {
 	char streams_dir[APP_PATH_MAX]; /**< --dump-streams DIR; "" = off */
@@ -116,6 +124,7 @@ struct app_options {
 	struct app_l7_cfg l7;          /**< parsers.* */
 	struct app_event_cfg events;   /**< events.* */
 	struct app_dump_cfg dump;      /**< dump.* */
+	struct app_mem_cfg mem;        /**< memory.* */
 };
 
 /** Most RX queues one worker polls. */
@@ -128,15 +137,16 @@ struct app_port {
 	uint16_t port_id;
 	uint16_t n_rxq;            /**< RX queues configured */
 	int is_pcap_file;          /**< net_pcap rx_pcap: an empty poll means EOF */
-	int eof;                   /**< no more frames will come */
-	uint64_t last_nombuf;      /**< rx_nombuf at the last empty poll */
+	struct rte_mempool *pool;  /**< the port's mbufs (on its socket) */
 	char rss[24];              /**< how flows are spread: "none", "symmetric_toeplitz", "0x6d5a key" */
 };
 
-/** One RX queue a poller reads. */
+/** One RX queue a poller reads (state written by that poller only). */
 struct app_rxq {
 	uint16_t port;             /**< index into app_ctx.ports */
 	uint16_t queue;
+	int eof;                   /**< a replayed file's end: no more frames will come */
+	uint64_t last_nombuf;      /**< port rx_nombuf at this queue's last empty poll */
 };
 
 /** Event hand-off counters of one worker (events produced = enqueued + dropped). */
@@ -150,6 +160,20 @@ struct app_export_stats {
 #define APP_X_FIELD(name, desc) uint64_t name;
 	APP_EXPORT_COUNTERS(APP_X_FIELD)
 #undef APP_X_FIELD
+};
+
+/**
+ * The live clock of one lcore: the TSC converted to ns, anchored to
+ * CLOCK_REALTIME (so timestamps are wall-clock time) and re-anchored
+ * once a second, so it does not drift from it; it never goes back.
+ */
+struct app_clock {
+	uint64_t tsc0;             /**< TSC at the anchor */
+	uint64_t ns0;              /**< ns since the epoch at the anchor */
+	uint64_t mult;             /**< ns per TSC tick, 32.32 fixed point */
+	uint64_t next_anchor;      /**< TSC of the next re-anchoring */
+	uint64_t hz;               /**< TSC ticks per second */
+	uint64_t last;             /**< the last value returned */
 };
 
 struct app_ctx;
@@ -177,10 +201,13 @@ struct app_worker {
 	struct app_stream_dump *dump;   /**< --dump-streams, or NULL */
 	struct app_pcap_reader *reader; /**< frames from a mapped capture file instead of queues, or NULL */
 	struct fc_tracker_stream_cb dump_cb;
+	struct app_clock clock;         /**< live time of this worker */
 	uint64_t rx_frames;             /**< frames handed to the tracker */
 	uint64_t rx_linearized;         /**< multi-segment frames copied to be contiguous */
 	uint64_t rx_oversize;           /**< frames larger than the linearize buffer (truncated) */
 	struct app_export_stats ex;
+	/** Events given to the sinks: written by the export lcore (by the worker without one), on its own cache line. */
+	uint64_t ev_exported __rte_cache_aligned;
 	volatile int done;              /**< 1: finished, every event handed over */
 };
 
@@ -199,7 +226,6 @@ struct app_dispatch {
 /** Everything one run needs. */
 struct app_ctx {
 	struct app_options opt;
-	struct rte_mempool *mbuf_pool;
 	struct app_port ports[APP_MAX_PORTS];
 	unsigned int n_ports;
 	struct app_worker workers[APP_MAX_WORKERS];
@@ -224,12 +250,23 @@ int app_options_parse(struct app_options *o, int argc, char **argv);
 void app_usage(FILE *f, const char *prog);
 
 /* port.c */
+/**
+ * Set up every ethdev port the config lists (or every probed port): its
+ * mbuf pool, RX queues (RSS or the dispatch lcore), TX queues, start.
+ * @return 0; APP_EXIT_USAGE when the config does not fit the devices (an
+ *         unknown port, rss on without RSS, a queue count), after a
+ *         message; APP_EXIT_ERROR when a device or the memory fails.
+ */
 int app_ports_init(struct app_ctx *ctx);
 void app_ports_close(struct app_ctx *ctx);
 
 /* rx_lcore.c */
 int app_worker_main(void *arg);
 uint64_t app_wall_ns(void);
+/** Start a live clock now. */
+void app_clock_init(struct app_clock *c);
+/** The live time now (ns since the epoch): one TSC read, once a second a CLOCK_REALTIME read. */
+uint64_t app_clock_now(struct app_clock *c);
 void app_frame_fill(const struct app_ctx *ctx, struct rte_mbuf *m, struct fc_frame *f,
 		    uint8_t *scratch, uint64_t *now, struct app_worker *w);
 
@@ -242,6 +279,11 @@ int app_export_loop(struct app_ctx *ctx);
 /* stats.c */
 void app_stats_emit(struct app_ctx *ctx, int final);
 void app_stats_live_line(struct app_ctx *ctx);
+
+/* telemetry.c */
+/** Register the /flowscope/ telemetry commands; they read ctx from now on. */
 int app_telemetry_register(struct app_ctx *ctx);
+/** Make the commands fail from now on (before the workers are freed). */
+void app_telemetry_unregister(void);
 
 #endif /* APP_H */

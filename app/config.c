@@ -505,7 +505,7 @@ const struct app_cfg_key app_cfg_keys[] = {
 	  .example = "[{name: net_pcap0, rx_queues: 2}]" },
 	{ .key = "ports.name", .type = APP_CFG_STRING, .flags = APP_CFG_F_ITEM,
 	  ITEM(name), .def = "", .values = "text (required)",
-	  .help = "PCI address (0000:01:00.0) or vdev name (net_pcap0)",
+	  .help = "device name (PCI address 0000:01:00.0, vdev net_pcap0) or port id (\"0\")",
 	  .example = "0000:01:00.0" },
 	{ .key = "ports.rx_queues", .type = APP_CFG_UINT,
 	  .flags = APP_CFG_F_ITEM | APP_CFG_F_ZERO, ITEM(rx_queues),
@@ -524,7 +524,9 @@ const struct app_cfg_key app_cfg_keys[] = {
 	  .help = "receive every frame, not only those addressed to the port" },
 	{ .key = "ports.rss", ENUM_OF(switch_name, FC_DIM(switch_names)),
 	  .flags = APP_CFG_F_ITEM, ITEM(rss), .def = "auto", .arg = "MODE",
-	  .help = "symmetric RSS over the RX queues; auto = where the device has it" },
+	  .help = "symmetric RSS over the RX queues; auto = where the device has it, "
+		  "on = required (a device without RSS is an error), off = the "
+		  "dispatch lcore spreads flows" },
 
 	SECTION("lcores", "which lcores do what"),
 	{ .key = "lcores.rx", .type = APP_CFG_UINT, FLD(lcores.rx),
@@ -593,7 +595,7 @@ const struct app_cfg_key app_cfg_keys[] = {
 	{ .key = "table.port_timeouts", .type = APP_CFG_LIST,
 	  FLD(tracker.port_timeouts), .def = "", .opt = "port-timeout",
 	  .arg = "P/PORT=S", .ops = &port_timeouts_ops,
-	  .values = "list of PROTO/PORT=SECONDS, PROTO tcp|udp|sctp, at most 16",
+	  .values = "list of PROTO/PORT=SECONDS, PROTO tcp|udp|sctp, at most 15",
 	  .help = "idle timeout for flows with PORT on either side (repeatable); "
 		  "udp/53=10 applies unless udp/53 is listed",
 	  .example = "tcp/179=3600", .bad = "tcp/80" },
@@ -679,7 +681,8 @@ const struct app_cfg_key app_cfg_keys[] = {
 	  .opt = "output", .arg = "SINK", .ops = &outputs_ops,
 	  .values = "list of SCHEME:TARGET, at most 8",
 	  .help = "where events go (repeatable): ndjson:- (stdout) or ndjson:FILE, "
-		  "eve:FILE (Suricata EVE flow), zeek:DIR (DIR/conn.log), "
+		  "eve:FILE (Suricata EVE flow, http, tls, dns), zeek:DIR (DIR/conn.log, "
+		  "http.log, ssl.log, dns.log), "
 		  "ipfix:udp://HOST:PORT, ipfix:tcp://HOST:PORT or ipfix:FILE with "
 		  "options ?mode=biflow|uniflow&template_interval=S&mtu=N; empty = "
 		  "the default",
@@ -709,6 +712,19 @@ const struct app_cfg_key app_cfg_keys[] = {
 	  .def = "false", .opt = "pcap-ethdev", .flag_value = "true",
 	  .help = "read --pcap through DPDK's net_pcap device instead of the "
 		  "zero-copy mmap reader (always so with lcores.rx > 1)" },
+	SECTION("memory", "packet buffers (mbufs): one pool per ethdev port"),
+	{ .key = "memory.mbufs", .type = APP_CFG_UINT, .flags = APP_CFG_F_ZERO,
+	  FLD(mem.mbufs), .min = 1024, .max = 1u << 26, .def = "0",
+	  .opt = "mbufs", .arg = "N",
+	  .help = "mbufs in each port's pool; 0 = auto: RX descriptors, rings and "
+		  "caches, plus every packet of a net_pcap infinite_rx file",
+	  .example = "262144" },
+	{ .key = "memory.mbuf_size", .type = APP_CFG_BYTES, .flags = APP_CFG_F_ZERO,
+	  FLD(mem.mbuf_size), .min = 1024, .max = 65535, .def = "0",
+	  .opt = "mbuf-size", .arg = "B",
+	  .help = "data room of one mbuf, headroom included; 0 = auto: 2176 (2048 "
+		  "B of frame), more if a net_pcap infinite_rx file has larger frames",
+	  .example = "9k", .bad = "65536" },
 	{ .key = "memory_mb", .type = APP_CFG_UINT, .flags = APP_CFG_F_ZERO,
 	  FLD(mem_mb), .min = 64, .max = 1u << 20, .def = "0",
 	  .opt = "memory", .arg = "MB",

@@ -41,6 +41,7 @@ drain_worker(struct app_ctx *ctx, struct app_worker *w)
 			if (app_sinks_write(&ctx->sinks, obj[i], 1) == -EPIPE)
 				*ctx->quit = 1;
 		rte_mempool_put_bulk(w->ev_pool, obj, n);
+		w->ev_exported += n;
 		total += n;
 	}
 	return total;

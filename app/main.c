@@ -19,8 +19,11 @@
 #include <rte_errno.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
+
+#include <fc_table.h>
 
 #include "app.h"
 #include "thp_heap.h"
@@ -106,30 +109,57 @@ check_pcap(const char *path)
 	return 0;
 }
 
+/* Heap a mempool of n objects of size bytes takes (object header and padding included). */
+static uint64_t
+pool_bytes(uint64_t n, uint64_t size)
+{
+	return n * (RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE) + 2 * RTE_CACHE_LINE_SIZE);
+}
+
 /*
- * DPDK heap for offline mode, per worker: flow records and hash (~340 B
- * per flow with headroom), event pool and ring, reassembly memcap and
- * stream states; plus mbufs and fixed overhead.
+ * DPDK heap for offline mode. Per worker: the flow table exactly as
+ * flowcore sizes it (fc_tracker_table_memory_need), the tracker's event
+ * buffer, the event pool and ring, the dispatch ring, the RX scratch buffers,
+ * the reassembly memcap and stream states, the session parsers' budget.
+ * Then the net_pcap mbuf pool (several workers or --pcap-ethdev) and a
+ * fixed part for EAL itself; everything gets 1/8 on top for the heap's
+ * own headers and fragmentation. Only the pages used are touched, so a
+ * generous budget costs address space, not memory.
  */
 static unsigned int
 offline_mem_mb(const struct app_options *o)
 {
-	uint64_t per = (uint64_t)o->tracker.max_flows * 340 +
-		(uint64_t)o->events.pool_size * (sizeof(struct fc_event) + 64) +
-		(uint64_t)o->tracker.event_capacity * sizeof(struct fc_event) +
-		(uint64_t)o->events.ring_size * 8;
-	uint64_t mb;
+	unsigned int workers = o->lcores.rx ? o->lcores.rx : 1;
+	uint32_t ev_cap = o->tracker.event_capacity ? o->tracker.event_capacity : 4096;
+	struct fc_tracker_params tp = o->tracker;
+	uint64_t per, mb;
 
+	if (ev_cap < 1024)
+		ev_cap = 1024;
+	tp.reasm_enabled = o->reasm_enabled || o->dump.streams_dir[0] != '\0';
+	tp.reasm = o->reasm;
+	per = fc_tracker_table_memory_need(&tp) +
+		(uint64_t)ev_cap * sizeof(struct fc_event) + (64u << 10) +
+		pool_bytes(o->events.pool_size, sizeof(struct fc_event)) +
+		(uint64_t)o->events.ring_size * sizeof(void *) +
+		1024 * sizeof(void *) +
+		(uint64_t)FC_TRACKER_BURST * (64 * 1024 + 256);
 	if (o->reasm_enabled || o->dump.streams_dir[0] != '\0')
-		per += (o->reasm.memcap ? o->reasm.memcap : 64ull << 20) * 9 / 8 +
-			(uint64_t)(o->reasm.max_streams ? o->reasm.max_streams : 65536) * 128;
+		per += (o->reasm.memcap ? o->reasm.memcap : 64ull << 20) +
+			(uint64_t)(o->reasm.max_streams ? o->reasm.max_streams : 65536) * 256;
 	if (o->l7.enabled != 0)
 		per += 64ull << 20; /* session records, parser states, tail buffers */
-	mb = 64 + (per * (o->lcores.rx ? o->lcores.rx : 1) + (1u << 20) - 1) / (1u << 20);
-	/* net_pcap: the mbuf pool (RX descriptors, dispatch rings) and headroom */
-	if (o->pcap_ethdev || o->lcores.rx > 1)
-		mb += 64 + 8 * (o->lcores.rx ? o->lcores.rx : 1);
-	return (unsigned int)mb;
+	mb = per * workers;
+	/* net_pcap: the port's mbuf pool (see port.c: descriptors, rings, caches) */
+	if (o->pcap_ethdev || workers > 1) {
+		uint64_t n = o->mem.mbufs ? o->mem.mbufs :
+			1024 + workers * (128 + 1024) + (workers + 2) * 384 + 8192;
+
+		mb += pool_bytes(n, (o->mem.mbuf_size ? o->mem.mbuf_size :
+				     RTE_MBUF_DEFAULT_BUF_SIZE) + sizeof(struct rte_mbuf));
+	}
+	mb = 96 + (mb + mb / 8 + (1u << 20) - 1) / (1u << 20);
+	return mb < UINT32_MAX ? (unsigned int)mb : UINT32_MAX;
 }
 
 /* Create a worker's tracker, rings and pools. */
@@ -274,8 +304,9 @@ app_run(struct app_ctx *ctx)
 		ctx->n_workers = 1;
 		ctx->packet_clock = 1;
 		ctx->workers[0].reader = ctx->reader;
-	} else if (app_ports_init(ctx) != 0) {
-		return APP_EXIT_ERROR;
+	} else if ((ret = app_ports_init(ctx)) != 0) {
+		app_ports_close(ctx);
+		return ret;
 	}
 	ctx->hold = ctx->opt.events.full_policy == APP_FULL_HOLD ||
 		(ctx->opt.events.full_policy == APP_FULL_AUTO && ctx->packet_clock);
@@ -306,13 +337,14 @@ app_run(struct app_ctx *ctx)
 		rte_eal_mp_wait_lcore();
 	}
 	/* Flush the sinks first so the final stats count what they wrote. */
-	app_sinks_tick(&ctx->sinks, app_wall_ns());
+	app_sinks_flush(&ctx->sinks, app_wall_ns());
 	if (ctx->reader != NULL && app_pcap_reader_error(ctx->reader) != NULL)
 		fprintf(stderr, "flowscope: %s: %s (every frame before it was tracked)\n",
 			ctx->opt.pcap, app_pcap_reader_error(ctx->reader));
 	if (ctx->opt.print_stats)
 		app_stats_emit(ctx, 1);
 out:
+	app_telemetry_unregister();
 	app_ports_close(ctx);
 	for (i = 0; i < ctx->n_workers; i++)
 		worker_fini(&ctx->workers[i]);

@@ -20,7 +20,9 @@
  * Frames that span several mbufs are copied into a per-slot scratch
  * buffer (allocated once); frames longer than that are truncated to it
  * and counted. Timestamps are the capture time when every port replays a
- * file, else the wall clock.
+ * file, else the live clock: the TSC read once per burst and converted to
+ * ns (struct app_clock), anchored to CLOCK_REALTIME so that events carry
+ * wall-clock time; the same clock drives expiry.
  *
  * Offline, a worker may also read a mapped capture file directly
  * (pcap_reader.c): frames point into the mapping, no mbuf, no copy.
@@ -62,6 +64,40 @@ app_wall_ns(void)
 	return (uint64_t)tp.tv_sec * FC_NS_PER_SEC + (uint64_t)tp.tv_nsec;
 }
 
+void
+app_clock_init(struct app_clock *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->hz = rte_get_tsc_hz();
+	if (c->hz == 0)
+		c->hz = 1;
+	/* ns per tick, 32.32 fixed point (the product is taken in 128 bits) */
+	c->mult = ((uint64_t)FC_NS_PER_SEC << 32) / c->hz;
+	c->tsc0 = rte_rdtsc();
+	c->ns0 = app_wall_ns();
+	c->next_anchor = c->tsc0 + c->hz;
+	c->last = c->ns0;
+}
+
+uint64_t
+app_clock_now(struct app_clock *c)
+{
+	uint64_t tsc = rte_rdtsc(), ns;
+
+	if (tsc >= c->next_anchor || tsc < c->tsc0) {
+		/* Re-anchor to the wall clock, never going back. */
+		ns = app_wall_ns();
+		c->tsc0 = tsc;
+		c->ns0 = ns > c->last ? ns : c->last;
+		c->next_anchor = tsc + c->hz;
+	}
+	ns = c->ns0 + (uint64_t)(((unsigned __int128)(tsc - c->tsc0) * c->mult) >> 32);
+	if (ns < c->last)
+		ns = c->last;
+	c->last = ns;
+	return ns;
+}
+
 /* Back off while idle: pause first, then sleep up to max_us. */
 static void
 idle_wait(unsigned int *idle_us, unsigned int max_us)
@@ -86,6 +122,8 @@ hand_over(struct app_worker *w, const struct fc_event *ev, unsigned int n)
 	if (w->ev_ring == NULL) {
 		if (app_sinks_write(&ctx->sinks, ev, n) == -EPIPE)
 			*ctx->quit = 1;
+		w->ex.enqueued += n;
+		w->ev_exported += n;
 		return;
 	}
 	while (i < n) {
@@ -180,7 +218,7 @@ app_frame_fill(const struct app_ctx *ctx, struct rte_mbuf *m, struct fc_frame *f
 		f->ts = us * FC_NS_PER_USEC;
 	} else {
 		if (*now == 0)
-			*now = app_wall_ns();
+			*now = app_clock_now(&w->clock);
 		f->ts = *now;
 	}
 }
@@ -215,23 +253,27 @@ poll_queues(struct app_worker *w, struct rx_state *rs, unsigned int *got)
 
 	*got = 0;
 	for (i = 0; i < w->n_rxq; i++) {
-		struct app_port *p = &ctx->ports[w->rxq[i].port];
+		struct app_rxq *r = &w->rxq[i];
+		struct app_port *p = &ctx->ports[r->port];
 		uint16_t n;
 
-		if (p->eof)
+		if (r->eof)
 			continue;
 		live++;
-		n = rte_eth_rx_burst(p->port_id, w->rxq[i].queue, rs->pkts, RX_BURST);
+		n = rte_eth_rx_burst(p->port_id, r->queue, rs->pkts, RX_BURST);
 		if (n == 0) {
 			struct rte_eth_stats st;
 
-			/* One queue per pcap file port (no RSS): this worker owns it. */
+			/*
+			 * A replayed file: an empty poll not caused by a lack
+			 * of mbufs is its end (one file per queue).
+			 */
 			if (!p->is_pcap_file)
 				continue;
 			if (rte_eth_stats_get(p->port_id, &st) == 0 &&
-			    st.rx_nombuf == p->last_nombuf)
-				p->eof = 1;
-			p->last_nombuf = st.rx_nombuf;
+			    st.rx_nombuf == r->last_nombuf)
+				r->eof = 1;
+			r->last_nombuf = st.rx_nombuf;
 			continue;
 		}
 		*got += n;
@@ -321,6 +363,7 @@ app_worker_main(void *arg)
 	uint64_t next_tick = 0;
 
 	memset(&rs, 0, sizeof(rs));
+	app_clock_init(&w->clock);
 	rs.scratch = rte_malloc_socket("rx_scratch", (size_t)RX_BURST * SCRATCH_LEN,
 				       0, (int)rte_socket_id());
 	if (rs.scratch == NULL) {
@@ -341,7 +384,7 @@ app_worker_main(void *arg)
 		 * only, shared through the dispatch lcore when there is one.
 		 */
 		fc_tracker_expire(w->tracker, ctx->packet_clock ? shared_clock :
-				  app_wall_ns());
+				  app_clock_now(&w->clock));
 		drain_events(w);
 		periodic_stats(w, &rs);
 		if (!ctx->use_export)

@@ -5,7 +5,15 @@
  * out so they can be checked to add up:
  *   decode.frames  = decode.decoded + decode.undecodable
  *   flows.created  = flows.ended + flows.active
- *   events.produced = events.exported + events.dropped
+ *   events.produced = events.exported + events.queued + events.dropped,
+ *     in total and per worker (workers[].events); queued (on the rings
+ *     to the export lcore) is 0 in the final stats
+ *   sum of rx.ports[].ipackets = rx.frames + dispatch.dropped_ring_full
+ *     (frames the ports delivered: to a worker, or dropped by the
+ *     dispatch lcore); on the wire, a port also counts imissed (frames
+ *     the device had no room for) and rx_nombuf (no mbuf to receive into)
+ * exported is counted where events leave: by the export lcore as it
+ * hands them to the sinks (by the worker when it writes them itself).
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -58,6 +66,7 @@ struct totals {
 	uint64_t l7_proto[FC_L7_PROTO_MAX];
 	int has_l7;
 	struct app_export_stats ex;
+	uint64_t exported;
 	uint64_t rx_frames, rx_linearized, rx_oversize;
 	uint64_t active, memory, now;
 	int has_reasm;
@@ -91,6 +100,7 @@ totals_get(const struct app_ctx *ctx, struct totals *t)
 			t->has_l7 = 1;
 		}
 		sum_u64(&t->ex, &w->ex, sizeof(t->ex));
+		t->exported += w->ev_exported;
 		t->rx_frames += w->rx_frames;
 		t->rx_linearized += w->rx_linearized;
 		t->rx_oversize += w->rx_oversize;
@@ -210,16 +220,17 @@ app_stats_emit(struct app_ctx *ctx, int final)
 		sb_printf(s, "}}");
 	}
 	/*
-	 * events.produced = handed over (enqueued to the export lcore, or
-	 * written directly) + dropped before the export lcore (ring full,
-	 * pool empty); sinks count their own records and drops.
+	 * Counters are read while the lcores run (periodic stats): queued is
+	 * what is left once exported and dropped are taken from produced, so
+	 * a moment's skew shows there, never as a negative number.
 	 */
 	dropped = tot.ex.drop_ring_full + tot.ex.drop_pool_empty;
 	sb_printf(s, ",\"events\":{\"produced\":%" PRIu64 ",\"exported\":%" PRIu64
-		  ",\"dropped\":%" PRIu64 ",\"dropped_ring_full\":%" PRIu64
+		  ",\"queued\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"dropped_ring_full\":%" PRIu64
 		  ",\"dropped_pool_empty\":%" PRIu64 ",\"hold_waits\":%" PRIu64
 		  ",\"masked\":%" PRIu64 "}",
-		  st->events, st->events - (dropped < st->events ? dropped : st->events),
+		  st->events, tot.exported,
+		  st->events > tot.exported + dropped ? st->events - tot.exported - dropped : 0,
 		  dropped, tot.ex.drop_ring_full, tot.ex.drop_pool_empty,
 		  tot.ex.hold_waits, st->events_masked);
 	sb_printf(s, ",\"sinks\":[");
@@ -239,10 +250,17 @@ app_stats_emit(struct app_ctx *ctx, int final)
 	sb_printf(s, ",\"workers\":[");
 	for (i = 0; i < ctx->n_workers; i++) {
 		const struct app_worker *w = &ctx->workers[i];
+		uint64_t produced = w->tracker != NULL ?
+			fc_tracker_stats(w->tracker)->events : 0;
 
-		sb_printf(s, "%s{\"lcore\":%u,\"frames\":%" PRIu64 ",\"active\":%u}",
+		sb_printf(s, "%s{\"lcore\":%u,\"frames\":%" PRIu64 ",\"active\":%u"
+			  ",\"events\":{\"produced\":%" PRIu64 ",\"enqueued\":%" PRIu64
+			  ",\"exported\":%" PRIu64 ",\"dropped_ring_full\":%" PRIu64
+			  ",\"dropped_pool_empty\":%" PRIu64 ",\"hold_waits\":%" PRIu64 "}}",
 			  i ? "," : "", w->lcore_id, w->rx_frames,
-			  w->tracker != NULL ? fc_tracker_active(w->tracker) : 0);
+			  w->tracker != NULL ? fc_tracker_active(w->tracker) : 0,
+			  produced, w->ex.enqueued, w->ev_exported, w->ex.drop_ring_full,
+			  w->ex.drop_pool_empty, w->ex.hold_waits);
 	}
 	sb_printf(s, "]");
 	sb_printf(s, ",\"memory\":{\"tracker_bytes\":%" PRIu64 "}}\n", tot.memory);

@@ -7,12 +7,26 @@
  * While a flow lives its sides are written to DIR/<flow_id>.<ep>.part,
  * named by key endpoint (which never changes); when it ends they are
  * renamed DIR/<flow_id>.orig and DIR/<flow_id>.resp (the roles are final
- * then) and one line goes to DIR/streams.ndjson: flow id, endpoints,
- * bytes and gap bytes per side, file names.
+ * then) and one line goes to DIR/streams.ndjson: flow id, key (proto,
+ * endpoints, VLAN ids, tunnel), and per side the file, bytes, gap bytes,
+ * the gaps themselves, and whether the side had payload that reassembly
+ * never saw (no stream state left: "untracked").
  *
  * Gaps: skipped (the file holds only the bytes seen), or filled with a
  * byte (zero fill makes a sparse hole, so a lost segment costs no disk).
- * Either way the index records the gap bytes.
+ * Either way the index lists them as [offset, length] pairs, offset in
+ * stream bytes (gap bytes included: with a fill it is the file offset;
+ * with skip, subtract the lengths of the gaps before it). The first
+ * DUMP_GAPS_LISTED of a side are listed, "gaps_truncated" says there were
+ * more. While the flow lives they are appended to a side file
+ * DIR/<flow_id>.<ep>.gaps.part (binary: file offset and length, 8 bytes
+ * each), read back and removed when it ends: no memory per stream.
+ *
+ * A directory used by an earlier run: the files this dump writes
+ * (<n>.orig, <n>.resp, <n>.<ep>.part, <n>.<ep>.gaps.part) are removed
+ * when it is opened, with a note on stderr, so the directory holds the
+ * streams of this run only, all of them in the index (which starts
+ * empty). Other files are left alone.
  *
  * File descriptors: a direct-mapped cache of open files, each with a
  * write buffer, so a busy link costs one write(2) per 32 KiB and the
@@ -23,10 +37,12 @@
  * One dump per RX lcore (flow ids are unique per lcore, so files never
  * collide); the index is appended with one write(2) per line (O_APPEND).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +56,8 @@
 
 #define DUMP_SLOTS 256
 #define DUMP_BUF (32u * 1024)
+/* Gaps of one side listed in the index. */
+#define DUMP_GAPS_LISTED 64
 
 struct dump_slot {
 	uint64_t flow_id;      /**< 0 = free */
@@ -169,6 +187,35 @@ dump_data(void *arg, uint64_t flow_id, uint8_t ep, const uint8_t *p,
 }
 
 static void
+gaps_path(const struct app_stream_dump *d, uint64_t flow_id, uint8_t ep,
+	  char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%" PRIu64 ".%u.gaps.part", d->dir, flow_id, ep);
+}
+
+/* Append (file offset, length) of a gap to the side's gap file. */
+static void
+gap_record(struct app_stream_dump *d, struct dump_slot *s, uint64_t flow_id,
+	   uint8_t ep, uint32_t len)
+{
+	uint64_t rec[2];
+	struct stat sb;
+	char p[PATH_MAX];
+	int fd;
+
+	if (fstat(s->fd, &sb) != 0)
+		sb.st_size = 0;
+	rec[0] = (uint64_t)sb.st_size + s->used;
+	rec[1] = len;
+	gaps_path(d, flow_id, ep, p, sizeof(p));
+	fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, rec, sizeof(rec)) != (ssize_t)sizeof(rec))
+		report(d, "write", p, fd < 0 ? errno : EIO);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
 dump_gap(void *arg, uint64_t flow_id, uint8_t ep, uint32_t len)
 {
 	struct app_stream_dump *d = arg;
@@ -176,10 +223,11 @@ dump_gap(void *arg, uint64_t flow_id, uint8_t ep, uint32_t len)
 	struct stat sb;
 
 	d->st.gap_bytes += len;
-	if (d->gap_fill < 0)
-		return;
 	s = slot_get(d, flow_id, ep);
 	if (s == NULL)
+		return;
+	gap_record(d, s, flow_id, ep, len);
+	if (d->gap_fill < 0)
 		return;
 	if (d->gap_fill == 0) {
 		/* A sparse hole: extend the file without writing. */
@@ -206,23 +254,87 @@ dump_gap(void *arg, uint64_t flow_id, uint8_t ep, uint32_t len)
 	}
 }
 
+/* A bounded line builder for the index. */
+struct line {
+	char b[8192];
+	size_t n;
+	int over;
+};
+
+static void line_printf(struct line *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 static void
-index_side(char *line, size_t cap, size_t *pos, const char *role,
-	   uint64_t flow_id, int has_file, const struct fc_reasm_side_stats *r)
+line_printf(struct line *l, const char *fmt, ...)
 {
-	int n;
+	va_list ap;
+	int r;
+
+	if (l->over)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(l->b + l->n, sizeof(l->b) - l->n, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= sizeof(l->b) - l->n)
+		l->over = 1;
+	else
+		l->n += (size_t)r;
+}
+
+/* List the gaps of a side from its gap file, then remove the file. */
+static void
+index_gaps(struct app_stream_dump *d, struct line *l, uint64_t flow_id, uint8_t ep)
+{
+	uint64_t rec[DUMP_GAPS_LISTED][2], before = 0;
+	char p[PATH_MAX];
+	struct stat sb;
+	ssize_t got;
+	size_t n, total;
+	int fd;
+
+	gaps_path(d, flow_id, ep, p, sizeof(p));
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			report(d, "open", p, errno);
+		line_printf(l, ",\"gaps\":[],\"gaps_truncated\":false");
+		return;
+	}
+	total = fstat(fd, &sb) == 0 ? (size_t)sb.st_size / sizeof(rec[0]) : 0;
+	got = read(fd, rec, sizeof(rec));
+	n = got > 0 ? (size_t)got / sizeof(rec[0]) : 0;
+	close(fd);
+	unlink(p);
+	line_printf(l, ",\"gaps\":[");
+	for (size_t i = 0; i < n; i++) {
+		/* With skip the file lacks the earlier gaps: add them back. */
+		uint64_t off = rec[i][0] + (d->gap_fill < 0 ? before : 0);
+
+		line_printf(l, "%s[%" PRIu64 ",%" PRIu64 "]", i ? "," : "", off, rec[i][1]);
+		before += rec[i][1];
+	}
+	line_printf(l, "],\"gaps_truncated\":%s", total > n ? "true" : "false");
+}
+
+static void
+index_side(struct app_stream_dump *d, struct line *l, const char *role,
+	   uint64_t flow_id, uint8_t ep, int has_file, const struct fc_event_flow_end *e,
+	   unsigned int side)
+{
+	static const struct fc_reasm_side_stats untouched;
+	const struct fc_reasm_side_stats *r = &e->reasm[side];
+	/* Payload that reassembly never saw: the side got no stream state. */
+	int untracked = e->payload_bytes[side] > 0 &&
+		(!e->has_reasm || memcmp(r, &untouched, sizeof(*r)) == 0);
 
 	if (has_file)
-		n = snprintf(line + *pos, cap - *pos,
-			     ",\"%s\":{\"file\":\"%" PRIu64 ".%s\",\"bytes\":%" PRIu64
-			     ",\"gap_bytes\":%" PRIu64 "}",
-			     role, flow_id, role, r->delivered, r->gap_bytes);
+		line_printf(l, ",\"%s\":{\"file\":\"%" PRIu64 ".%s\"", role, flow_id, role);
 	else
-		n = snprintf(line + *pos, cap - *pos,
-			     ",\"%s\":{\"file\":null,\"bytes\":0,\"gap_bytes\":%" PRIu64 "}",
-			     role, r->gap_bytes);
-	if (n > 0 && (size_t)n < cap - *pos)
-		*pos += (size_t)n;
+		line_printf(l, ",\"%s\":{\"file\":null", role);
+	line_printf(l, ",\"bytes\":%" PRIu64 ",\"gap_bytes\":%" PRIu64,
+		    e->has_reasm ? r->delivered : 0, e->has_reasm ? r->gap_bytes : 0);
+	index_gaps(d, l, flow_id, ep);
+	line_printf(l, ",\"untracked\":%s}", untracked ? "true" : "false");
 }
 
 static void
@@ -230,10 +342,9 @@ dump_end(void *arg, uint64_t flow_id, uint8_t orig_ep,
 	 const struct fc_event_flow_end *e)
 {
 	struct app_stream_dump *d = arg;
-	char line[1024], a[INET6_ADDRSTRLEN + 1], b[INET6_ADDRSTRLEN + 1];
+	char a[INET6_ADDRSTRLEN + 1], b[INET6_ADDRSTRLEN + 1];
 	int has[2] = { 0, 0 };
-	size_t pos;
-	int n;
+	struct line l;
 
 	for (uint8_t ep = 0; ep < 2; ep++) {
 		/* Roles are final now: ep -> orig/resp. */
@@ -252,20 +363,77 @@ dump_end(void *arg, uint64_t flow_id, uint8_t orig_ep,
 	}
 	fc_addr_str(e->id.orig_h, e->id.family, a, sizeof(a));
 	fc_addr_str(e->id.resp_h, e->id.family, b, sizeof(b));
-	n = snprintf(line, sizeof(line),
-		     "{\"flow_id\":%" PRIu64 ",\"orig_h\":\"%s\",\"orig_p\":%u"
-		     ",\"resp_h\":\"%s\",\"resp_p\":%u",
-		     flow_id, a, e->id.orig_p, b, e->id.resp_p);
-	pos = n > 0 ? (size_t)n : 0;
-	index_side(line, sizeof(line), &pos, "orig", flow_id, has[0], &e->reasm[0]);
-	index_side(line, sizeof(line), &pos, "resp", flow_id, has[1], &e->reasm[1]);
-	if (pos + 2 < sizeof(line)) {
-		line[pos++] = '}';
-		line[pos++] = '\n';
+	l.n = 0;
+	l.over = 0;
+	line_printf(&l, "{\"flow_id\":%" PRIu64, flow_id);
+	if (e->id.proto == IPPROTO_TCP)
+		line_printf(&l, ",\"proto\":\"tcp\"");
+	else
+		line_printf(&l, ",\"proto\":%u", e->id.proto);
+	line_printf(&l, ",\"orig_h\":\"%s\",\"orig_p\":%u,\"resp_h\":\"%s\",\"resp_p\":%u"
+		    ",\"vlan\":%u", a, e->id.orig_p, b, e->id.resp_p, e->id.vlan);
+	if (e->id.vlan_inner != 0)
+		line_printf(&l, ",\"vlan_inner\":%u", e->id.vlan_inner);
+	if (e->id.tunnel != FC_TUN_NONE)
+		line_printf(&l, ",\"tunnel\":{\"kind\":\"%s\",\"id\":%u}",
+			    fc_tunnel_name(e->id.tunnel), e->id.tunnel_id);
+	index_side(d, &l, "orig", flow_id, orig_ep, has[0], e, 0);
+	index_side(d, &l, "resp", flow_id, (uint8_t)(orig_ep ^ 1), has[1], e, 1);
+	line_printf(&l, "}\n");
+	if (l.over) {
+		report(d, "index line too long for", "streams.ndjson", ENOSPC);
+		return;
 	}
-	if (write(d->index_fd, line, pos) != (ssize_t)pos)
+	if (write(d->index_fd, l.b, l.n) != (ssize_t)l.n)
 		report(d, "write", "streams.ndjson", errno);
 	d->st.streams++;
+}
+
+/* 1 if name is a file this dump writes: <n>.orig, <n>.resp, <n>.<ep>.part, <n>.<ep>.gaps.part. */
+static int
+dump_file_name(const char *name)
+{
+	const char *p = name;
+
+	if (*p < '0' || *p > '9')
+		return 0;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return strcmp(p, ".orig") == 0 || strcmp(p, ".resp") == 0 ||
+		strcmp(p, ".0.part") == 0 || strcmp(p, ".1.part") == 0 ||
+		strcmp(p, ".0.gaps.part") == 0 || strcmp(p, ".1.gaps.part") == 0;
+}
+
+/* Remove the stream files of an earlier run; 0, or -errno after a message. */
+static int
+clear_old_files(const char *dir)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+	unsigned long removed = 0;
+	int rc = 0;
+
+	if (dh == NULL) {
+		fprintf(stderr, "flowscope: --dump-streams %s: %s\n", dir, strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(dh)) != NULL) {
+		if (!dump_file_name(de->d_name))
+			continue;
+		if (unlinkat(dirfd(dh), de->d_name, 0) == 0) {
+			removed++;
+		} else if (errno != ENOENT) {
+			fprintf(stderr, "flowscope: --dump-streams %s: cannot remove %s "
+				"of an earlier run: %s\n", dir, de->d_name, strerror(errno));
+			rc = -errno;
+			break;
+		}
+	}
+	closedir(dh);
+	if (removed > 0)
+		fprintf(stderr, "flowscope: --dump-streams %s: removed %lu stream "
+			"files of an earlier run\n", dir, removed);
+	return rc;
 }
 
 struct app_stream_dump *
@@ -283,6 +451,8 @@ app_stream_dump_open(const char *dir, int gap_fill)
 		fprintf(stderr, "flowscope: --dump-streams %s: not a directory\n", dir);
 		return NULL;
 	}
+	if (clear_old_files(dir) != 0)
+		return NULL;
 	d = calloc(1, sizeof(*d));
 	if (d == NULL || (d->dir = strdup(dir)) == NULL ||
 	    (d->bufs = malloc((size_t)DUMP_SLOTS * DUMP_BUF)) == NULL) {

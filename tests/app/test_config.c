@@ -705,8 +705,8 @@ test_fuzz_by_hand(void **state)
 		"\xfe\xfftable",
 		"table: {max_flows: 8, max_flows: 9}\n",
 		"ports: [{name: a, name: b}]\n",
-		"outputs: [\"ndjson:-\", \"ndjson:-\", \"ndjson:-\", \"ndjson:-\", "
-		"\"ndjson:-\", \"ndjson:-\", \"ndjson:-\", \"ndjson:-\", \"ndjson:-\"]\n",
+		("outputs: [\"ndjson:-\", \"ndjson:-\", \"ndjson:-\", \"ndjson:-\", "
+		 "\"ndjson:-\", \"ndjson:-\", \"ndjson:-\", \"ndjson:-\", \"ndjson:-\"]\n"),
 	};
 
 	(void)state;
@@ -934,7 +934,7 @@ test_precedence(void **state)
 				    "--key", "ip-pair", "--max-flows", "1024",
 				    "--memory", "128", "--events", "+packet",
 				    "--decap", "inner", "--dump-streams", "/tmp/s",
-				    NULL };
+				    "--mbufs", "65536", "--mbuf-size", "9k", NULL };
 
 		assert_int_equal(parse_args(o, a), 0);
 		assert_string_equal(o->pcap, "x.pcap");
@@ -944,6 +944,8 @@ test_precedence(void **state)
 		assert_int_equal(o->tracker.key.mode, FC_KEY_IP_PAIR);
 		assert_int_equal(o->tracker.max_flows, 1024);
 		assert_int_equal(o->mem_mb, 128);
+		assert_int_equal(o->mem.mbufs, 65536);
+		assert_int_equal(o->mem.mbuf_size, 9216);
 		assert_int_equal(o->tracker.event_mask,
 				 fc_event_default_mask() | FC_EV_BIT(FC_EV_PACKET));
 		assert_int_equal(o->tracker.pkt.decap[FC_TUN_GRE], FC_DECAP_INNER);
@@ -1023,6 +1025,7 @@ test_dump_round_trip(void **state)
 		"\"ndjson:-\"]\n"
 		"stats: {interval: 1h, enabled: false}\n"
 		"dump: {streams_dir: \"/tmp/d\", gap_fill: 46}\n"
+		"memory: {mbufs: 300000, mbuf_size: 2176}\n"
 		"memory_mb: 512\n";
 
 	(void)state;
@@ -1033,6 +1036,8 @@ test_dump_round_trip(void **state)
 	assert_int_equal(o->n_port_cfg, 2);
 	assert_int_equal(o->reasm.memcap, 3000000);
 	assert_int_equal(o->dump.gap_byte, 46);
+	assert_int_equal(o->mem.mbufs, 300000);
+	assert_int_equal(o->mem.mbuf_size, 2176);
 	assert_int_equal(o->tracker.event_mask,
 			 FC_EV_BIT(FC_EV_FLOW_END) | FC_EV_BIT(FC_EV_ANOMALY));
 	round_trip(o, 0);

@@ -209,6 +209,51 @@ def main(argv):
         rep.check(rc == 2 and out == "", "%s: exit %d" % (args, rc))
         rep.check(len(lines) == 1 and re.match(want, lines[0]) is not None,
                   "%s: stderr %r, want %r" % (args, lines, want))
+
+    # Live ports named in the config: by device name or port id; a name
+    # no device has, or rss: on where the device has no RSS, is a usage
+    # error (exit 2). net_pcap replaying a file ends at its end.
+    eal = ["--no-huge", "--no-pci", "--no-shconf", "--no-telemetry", "-m", "256",
+           "--lcores", "(0-3)@(0-1)", "--log-level", "error",
+           "--vdev", "net_pcap0,rx_pcap=%s" % pcap, "--"]
+    common = ["--max-flows", "1024", "--events", "flow_end"]
+    for label, args, want_rc, want in [
+        ("port by id", ["--set", "ports=[{name: \"0\"}]"], 0, None),
+        ("port by name", ["--set", "ports=[{name: net_pcap0, rx_desc: 512}]"], 0, None),
+        ("unknown port", ["--set", "ports=[{name: net_pcap9}]"], 2,
+         r"flowscope: ports\[0\]\.name: no ethdev port named 'net_pcap9'"),
+        ("unknown port id", ["--set", "ports=[{name: \"7\"}]"], 2,
+         r"flowscope: ports\[0\]\.name: no ethdev port named '7'"),
+        ("port twice", ["--set", "ports=[{name: net_pcap0}, {name: \"0\"}]"], 2,
+         r"flowscope: ports\[1\]\.name: '0' is port 0, already listed as ports\[0\]"),
+        ("rss on, no RSS", ["--set", "ports=[{name: net_pcap0, rss: on}]", "--rx-lcores", "2"], 2,
+         r"flowscope: port net_pcap0: rss: on, but net_pcap has no RSS .*set rss: auto or off"),
+        ("rss on, one lcore", ["--set", "ports=[{name: net_pcap0, rss: on}]"], 2,
+         r"flowscope: port net_pcap0: rss: on, but net_pcap has no RSS"),
+    ]:
+        rc, out, err = run(flowscope, eal + common + args)
+        rep.check(rc == want_rc, "%s: exit %d, want %d (%r)" % (label, rc, want_rc, err))
+        if want is None:
+            rep.check(any(e["type"] == "flow_end" and e.get("resp_p") == 80
+                          for e in events_of(out)), "%s: no flow_end of the HTTP flow" % label)
+        else:
+            rep.check(re.search(want, err) is not None, "%s: stderr %r, want %r" % (label, err, want))
+
+    # net_pcap infinite_rx keeps the whole file in mbufs: a pool set too
+    # small, or mbufs too small for its frames, fail with the key to raise.
+    big = os.path.join(shared, "pcaps", "zeek-ssh.pcap")  # 1797 packets, full-size frames
+    inf = eal[:-3] + ["--vdev", "net_pcap0,rx_pcap=%s,infinite_rx=1" % big, "--"]
+    for label, args, want in [
+        ("mbufs too few", ["--mbufs", "1024"],
+         r"flowscope: net_pcap infinite_rx keeps every packet of its file in mbufs \(1797 "
+         r"packets\), the pool has 1024 \(memory\.mbufs\); raise memory\.mbufs \(--mbufs\)"),
+        ("mbufs too small", ["--mbuf-size", "1024"],
+         r"flowscope: net_pcap infinite_rx needs every frame in one mbuf: .*raise "
+         r"memory\.mbuf_size \(--mbuf-size\)"),
+    ]:
+        rc, out, err = run(flowscope, inf + common + args)
+        rep.check(rc == 1, "%s: exit %d, want 1 (%r)" % (label, rc, err))
+        rep.check(re.search(want, err) is not None, "%s: stderr %r, want %r" % (label, err, want))
     return rep.done()
 
 
