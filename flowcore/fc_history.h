@@ -113,6 +113,13 @@ struct fc_history_core {
 	uint64_t w[2];
 };
 
+/** Once-bits of a role read straight off the core words (see above). */
+static inline unsigned int
+fc_history_core_seen(const struct fc_history_core *c, unsigned int side)
+{
+	return (unsigned int)((side & 1) ? c->w[1] >> 54 : c->w[0] >> 56) & 0x7f;
+}
+
 /**
  * What few flows need: Zeek letters beyond the tenth, the c/g/t/w
  * counters and the sequence of each endpoint's last RST. 32 bytes, in the

@@ -70,7 +70,6 @@ struct fc_table {
 	uint64_t memory;             /**< bytes of heap held */
 	uint32_t hash_seed;          /**< key hash seed */
 	struct fc_table_stats st;
-	uint16_t timeouts[FC_TABLE_TIMEOUTS];
 	/** heads of the wheel slot lists, per class */
 	uint32_t slot[FC_WHEEL_CLASSES][FC_WHEEL_SLOTS];
 };
@@ -161,7 +160,7 @@ fc_table_create(const struct fc_table_params *p)
 			t->ext_free = i;
 		}
 	}
-	memcpy(t->timeouts, p->timeouts, sizeof(t->timeouts));
+	memcpy(t->hot.timeouts, p->timeouts, sizeof(t->hot.timeouts));
 	t->hash_seed = p->hash_seed;
 	for (c = 0; c < FC_WHEEL_CLASSES; c++)
 		for (i = 0; i < FC_WHEEL_SLOTS; i++)
@@ -203,18 +202,6 @@ uint64_t
 fc_table_memory(const struct fc_table *t)
 {
 	return t->memory;
-}
-
-uint16_t
-fc_table_timeout(const struct fc_table *t, const struct fc_flow *f)
-{
-	return t->timeouts[fc_flow_tmo(f)];
-}
-
-uint64_t
-fc_table_expiry_s(const struct fc_table *t, const struct fc_flow *f)
-{
-	return fc_flow_last_us(f) / US_PER_SEC + t->timeouts[fc_flow_tmo(f)];
 }
 
 void

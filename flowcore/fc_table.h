@@ -182,21 +182,36 @@ uint64_t fc_table_memory(const struct fc_table *t);
 uint64_t fc_table_memory_need(uint32_t entries, uint32_t ext_entries);
 
 /** The flow's idle timeout in seconds. */
-uint16_t fc_table_timeout(const struct fc_table *t, const struct fc_flow *f);
+static inline uint16_t fc_table_timeout(const struct fc_table *t,
+					const struct fc_flow *f);
 
 /** Second (since the Unix epoch) at which the flow is idle past its timeout. */
-uint64_t fc_table_expiry_s(const struct fc_table *t, const struct fc_flow *f);
+static inline uint64_t fc_table_expiry_s(const struct fc_table *t,
+					 const struct fc_flow *f);
 
 /* Inline fast path. */
 /** @internal the part of struct fc_table the inline accessors read */
 struct fc_table_hot {
 	struct fc_flow *rec;
+	uint16_t timeouts[FC_TABLE_TIMEOUTS];
 };
 
 static inline struct fc_flow *
 fc_table_flow(struct fc_table *t, int32_t pos)
 {
 	return &((struct fc_table_hot *)(void *)t)->rec[pos];
+}
+
+static inline uint16_t
+fc_table_timeout(const struct fc_table *t, const struct fc_flow *f)
+{
+	return ((const struct fc_table_hot *)(const void *)t)->timeouts[fc_flow_tmo(f)];
+}
+
+static inline uint64_t
+fc_table_expiry_s(const struct fc_table *t, const struct fc_flow *f)
+{
+	return fc_flow_last_us(f) / 1000000 + fc_table_timeout(t, f);
 }
 
 #ifdef __cplusplus

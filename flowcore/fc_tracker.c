@@ -1321,7 +1321,8 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 
 	if ((f->flags & FC_FLOW_F_TCP) && l != NULL && l->has_l4) {
 		side = tcp_packet(tr, f, l, side, ts);
-	} else if ((f->flags & FC_FLOW_F_UDP) && l != NULL && l->payload_len > 0) {
+	} else if ((f->flags & FC_FLOW_F_UDP) && l != NULL && l->payload_len > 0 &&
+		   !(fc_history_core_seen(&f->hist, side) & (1u << 2))) { /* D's slot */
 		struct fc_history h;
 		struct hist_more hm;
 

@@ -281,6 +281,9 @@ test_history_core_and_extension(void **state)
 		fc_history_fs_packet(&h, i & 1, FC_TCP_ACK, 1);
 	assert_string_equal(fc_history_zeek(&h), "ShADd");
 	assert_int_equal(l.calls, 0);
+	assert_int_equal(fc_history_core_seen(&core, ORIG), fc_history_seen(&h, ORIG));
+	assert_int_equal(fc_history_core_seen(&core, RESP), fc_history_seen(&h, RESP));
+	assert_true(fc_history_core_seen(&core, RESP) & (1u << 2)); /* d */
 	/* The words alone tell the whole story: a fresh view reads the same. */
 	fc_history_attach(&h, &core, NULL, lend_ext, &l);
 	assert_string_equal(fc_history_zeek(&h), "ShADd");
