@@ -549,8 +549,8 @@ const struct app_cfg_key app_cfg_keys[] = {
 	{ .key = "table.max_flows", .type = APP_CFG_UINT, .flags = APP_CFG_F_ZERO,
 	  FLD(tracker.max_flows), .min = 8, .max = 1ul << 28, .def = "0",
 	  .opt = "max-flows", .arg = "N",
-	  .help = "flow table capacity per RX lcore; 0 = auto: 1048576 live, "
-		  "262144 offline" },
+	  .help = "flow table capacity per RX lcore; 0 = auto: 1000000 live, "
+		  "250000 offline" },
 	{ .key = "table.key", ENUM_OF(fc_key_mode_name, FC_KEY_MODE_MAX),
 	  FLD(tracker.key.mode), .def = "5tuple", .opt = "key", .arg = "MODE",
 	  .help = "flow key; 5tuple makes both directions one flow, 5tuple-uni "
@@ -595,7 +595,7 @@ const struct app_cfg_key app_cfg_keys[] = {
 	{ .key = "table.port_timeouts", .type = APP_CFG_LIST,
 	  FLD(tracker.port_timeouts), .def = "", .opt = "port-timeout",
 	  .arg = "P/PORT=S", .ops = &port_timeouts_ops,
-	  .values = "list of PROTO/PORT=SECONDS, PROTO tcp|udp|sctp, at most 15",
+	  .values = "list of PROTO/PORT=SECONDS, PROTO tcp|udp|sctp, at most 15; at most 16 different timeouts with table.timeouts",
 	  .help = "idle timeout for flows with PORT on either side (repeatable); "
 		  "udp/53=10 applies unless udp/53 is listed",
 	  .example = "tcp/179=3600", .bad = "tcp/80" },
@@ -1611,6 +1611,11 @@ app_config_finish(struct app_options *o, char *err, size_t errlen)
 		return cfg_error(&c, "reassembly.side_cap (%u) is larger than "
 				 "reassembly.memcap (%llu)", o->reasm.side_cap,
 				 (unsigned long long)o->reasm.memcap);
+	if (fc_tracker_timeout_values(&o->tracker) > FC_TABLE_TIMEOUTS)
+		return cfg_error(&c, "table.port_timeouts and table.timeouts name %u "
+				 "different idle timeouts (udp/53=10 included); at most %d",
+				 fc_tracker_timeout_values(&o->tracker),
+				 FC_TABLE_TIMEOUTS);
 	return 0;
 }
 

@@ -407,7 +407,7 @@ main(int argc, char **argv)
 			}
 		}
 		if (ctx.opt.tracker.max_flows == 0)
-			ctx.opt.tracker.max_flows = 1u << 18;
+			ctx.opt.tracker.max_flows = 250000;
 		snprintf(mem, sizeof(mem), "%u", ctx.opt.mem_mb ? ctx.opt.mem_mb :
 			 offline_mem_mb(&ctx.opt));
 		if ((size_t)snprintf(vdev, sizeof(vdev), "net_pcap0,rx_pcap=%s",
@@ -446,7 +446,7 @@ main(int argc, char **argv)
 			return APP_EXIT_USAGE;
 		}
 		if (ctx.opt.tracker.max_flows == 0)
-			ctx.opt.tracker.max_flows = 1u << 20;
+			ctx.opt.tracker.max_flows = 1000000;
 		rc = rte_eal_init(dashes, argv);
 	}
 	if (rc < 0) {

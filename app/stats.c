@@ -69,6 +69,7 @@ struct totals {
 	uint64_t exported;
 	uint64_t rx_frames, rx_linearized, rx_oversize;
 	uint64_t active, memory, now;
+	uint64_t capacity, ext_used, ext_high, ext_full, add_collision;
 	int has_reasm;
 };
 
@@ -106,6 +107,15 @@ totals_get(const struct app_ctx *ctx, struct totals *t)
 		t->rx_oversize += w->rx_oversize;
 		t->active += fc_tracker_active(w->tracker);
 		t->memory += fc_tracker_memory(w->tracker);
+		{
+			const struct fc_table_stats *ts = fc_tracker_table_stats(w->tracker);
+
+			t->capacity += fc_tracker_capacity(w->tracker);
+			t->ext_used += ts->ext_used;
+			t->ext_high += ts->ext_high;
+			t->ext_full += ts->ext_full;
+			t->add_collision += ts->add_collision;
+		}
 		now = fc_tracker_now(w->tracker);
 		if (now > t->now)
 			t->now = now;
@@ -192,6 +202,10 @@ app_stats_emit(struct app_ctx *ctx, int final)
 			  fc_tracker_counter(st, i));
 	sb_printf(s, "}");
 
+	sb_printf(s, ",\"table\":{\"capacity\":%" PRIu64 ",\"ext_used\":%" PRIu64
+		  ",\"ext_high\":%" PRIu64 ",\"ext_full\":%" PRIu64
+		  ",\"add_collision\":%" PRIu64 "}", tot.capacity, tot.ext_used,
+		  tot.ext_high, tot.ext_full, tot.add_collision);
 	sb_printf(s, ",\"flows\":{\"created\":%" PRIu64 ",\"ended\":%" PRIu64
 		  ",\"active\":%" PRIu64 ",\"ended_by_reason\":{", st->flows_created,
 		  st->flows_ended, tot.active);

@@ -400,6 +400,35 @@ fc_tracker_active(const struct fc_tracker *tr)
 	return fc_table_count(tr->table) - tr->dead;
 }
 
+unsigned int
+fc_tracker_timeout_values(const struct fc_tracker_params *params)
+{
+	struct fc_tracker_params p = *params;
+	uint16_t v[FC_TRACKER_MAX_PORT_TIMEOUTS + 7];
+	unsigned int n = 0, i, j;
+
+	params_defaults(&p);
+	v[n++] = p.timeout_tcp;
+	v[n++] = p.timeout_tcp_embryonic;
+	v[n++] = p.timeout_tcp_closing;
+	v[n++] = p.timeout_tcp_closed;
+	v[n++] = p.timeout_tcp_partial;
+	v[n++] = p.timeout_udp;
+	v[n++] = p.timeout_other;
+	for (i = 0; i < p.n_port_timeouts && i < FC_TRACKER_MAX_PORT_TIMEOUTS; i++)
+		v[n++] = p.port_timeouts[i].timeout_s;
+	/* count distinct values */
+	for (i = 0, j = 0; i < n; i++) {
+		unsigned int k;
+
+		for (k = 0; k < i && v[k] != v[i]; k++)
+			;
+		if (k == i)
+			j++;
+	}
+	return j;
+}
+
 uint64_t
 fc_tracker_table_memory_need(const struct fc_tracker_params *params)
 {
@@ -407,6 +436,12 @@ fc_tracker_table_memory_need(const struct fc_tracker_params *params)
 
 	params_defaults(&p);
 	return fc_table_memory_need(p.max_flows, p.ext_entries);
+}
+
+uint32_t
+fc_tracker_capacity(const struct fc_tracker *tr)
+{
+	return fc_table_capacity(tr->table);
 }
 
 const struct fc_table_stats *

@@ -194,11 +194,21 @@ const struct fc_tracker_stats *fc_tracker_stats(const struct fc_tracker *tr);
 uint32_t fc_tracker_active(const struct fc_tracker *tr);
 
 /**
+ * Distinct idle timeouts these parameters name (the seven state timeouts
+ * and the per-port values, defaults applied). fc_tracker_create() refuses
+ * more than FC_TABLE_TIMEOUTS (EINVAL); check with this first to say why.
+ */
+unsigned int fc_tracker_timeout_values(const struct fc_tracker_params *p);
+
+/**
  * Bytes of DPDK heap the flow table of a tracker created with these
  * parameters will hold (records, extensions, rte_hash), defaults applied
  * as fc_tracker_create() applies them. For sizing the heap beforehand.
  */
 uint64_t fc_tracker_table_memory_need(const struct fc_tracker_params *p);
+
+/** Flow table capacity (flows). */
+uint32_t fc_tracker_capacity(const struct fc_tracker *tr);
 
 /** Flow table counters (extension pool use, rte_hash placement failures). */
 const struct fc_table_stats *fc_tracker_table_stats(const struct fc_tracker *tr);

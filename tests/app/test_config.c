@@ -1108,6 +1108,19 @@ test_finish(void **state)
 			    "reassembly.memcap (67108864)");
 	assert_int_equal(app_config_set(o, "reassembly.enabled=false", err, ERRLEN), 0);
 	assert_int_equal(app_config_finish(o, err, ERRLEN), 0);
+	/* At most 16 different idle timeouts in all. */
+	assert_int_equal(app_config_set(o, "table.port_timeouts=[tcp/1=1001, "
+					"tcp/2=1002, tcp/3=1003, tcp/4=1004, tcp/5=1005, "
+					"tcp/6=1006, tcp/7=1007, tcp/8=1008, tcp/9=300]",
+					err, ERRLEN), 0);
+	assert_int_equal(app_config_finish(o, err, ERRLEN), 0);
+	assert_int_equal(app_config_set(o, "table.port_timeouts=[tcp/1=1001, "
+					"tcp/2=1002, tcp/3=1003, tcp/4=1004, tcp/5=1005, "
+					"tcp/6=1006, tcp/7=1007, tcp/8=1008, tcp/9=1009, "
+					"tcp/10=1010, tcp/11=1011, tcp/12=1012]", err, ERRLEN), 0);
+	assert_int_equal(app_config_finish(o, err, ERRLEN), -EINVAL);
+	assert_string_equal(err, "table.port_timeouts and table.timeouts name 18 "
+			    "different idle timeouts (udp/53=10 included); at most 16");
 	free(o);
 }
 
