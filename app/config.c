@@ -619,6 +619,12 @@ const struct app_cfg_key app_cfg_keys[] = {
 	{ .key = "decode.gtpu_port", .type = APP_CFG_UINT,
 	  FLD(tracker.pkt.gtpu_port), .min = 1, .max = 65535, .def = "2152",
 	  .opt = "gtpu-port", .arg = "PORT", .help = "UDP port of GTP-U" },
+	{ .key = "decode.verify_checksums", .type = APP_CFG_BOOL,
+	  FLD(tracker.verify_checksums), .def = "false",
+	  .opt = "verify-checksums", .flag_value = "true",
+	  .help = "check TCP/UDP checksums: a bad one is Zeek's C letter and the "
+		  "packet is only counted (off: captures of the sending host carry "
+		  "offloaded, unfinished checksums)" },
 
 	SECTION("reassembly", "TCP stream reassembly, per RX lcore"),
 	{ .key = "reassembly.enabled", .type = APP_CFG_BOOL, FLD(reasm_enabled),

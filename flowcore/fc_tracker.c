@@ -44,6 +44,7 @@
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_ip.h>
 #include <rte_prefetch.h>
 
 #include "fc_flow.h"
@@ -1297,6 +1298,51 @@ interim_record(struct fc_tracker *tr, const struct fc_flow_key *k,
 	tr->st.flow_updates++;
 }
 
+/*
+ * 1 if the layer's TCP or UDP checksum is wrong. Only a checksum that can
+ * be checked counts: the whole segment captured, not a fragment, and for
+ * UDP over IPv4 a checksum present (0 means none).
+ */
+static int
+l4_checksum_bad(const uint8_t *frame, const struct fc_pkt_layer *l)
+{
+	const uint8_t *h = frame + l->l4_off;
+	uint32_t len = (uint32_t)(l->payload_off - l->l4_off) + l->payload_len;
+	uint32_t sum;
+	uint8_t pseudo[40];
+	unsigned int plen;
+
+	if (!l->has_l4 || l->frag != FC_FRAG_NONE ||
+	    (l->proto != IPPROTO_TCP && l->proto != IPPROTO_UDP) ||
+	    l->payload_cap < l->payload_len)
+		return 0;
+	if (l->proto == IPPROTO_UDP && l->ip_version == 4 && h[6] == 0 && h[7] == 0)
+		return 0;
+	/* Pseudo-header: addresses, zero, protocol, L4 length (RFC 793/768/8200). */
+	if (l->ip_version == 4) {
+		memcpy(pseudo, l->src, 4);
+		memcpy(pseudo + 4, l->dst, 4);
+		pseudo[8] = 0;
+		pseudo[9] = l->proto;
+		pseudo[10] = (uint8_t)(len >> 8);
+		pseudo[11] = (uint8_t)len;
+		plen = 12;
+	} else {
+		memcpy(pseudo, l->src, 16);
+		memcpy(pseudo + 16, l->dst, 16);
+		pseudo[32] = (uint8_t)(len >> 24);
+		pseudo[33] = (uint8_t)(len >> 16);
+		pseudo[34] = (uint8_t)(len >> 8);
+		pseudo[35] = (uint8_t)len;
+		pseudo[36] = pseudo[37] = pseudo[38] = 0;
+		pseudo[39] = l->proto;
+		plen = 40;
+	}
+	sum = __rte_raw_cksum(pseudo, plen, 0);
+	sum = __rte_raw_cksum(h, len, sum);
+	return __rte_raw_cksum_reduce(sum) != 0xffff;
+}
+
 /* One flow update: the packet of frame `fr` seen at IP layer of update u. */
 static void
 flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
@@ -1354,6 +1400,19 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 	old_class = f->flags & (FC_FLOW_F_CLOSED | FC_FLOW_F_EMBRYONIC);
 	prev_last = fc_flow_last_us(f);
 
+	if (unlikely(tr->p.verify_checksums) && l != NULL &&
+	    l4_checksum_bad(fr->data, l)) {
+		/* Zeek's C: counted with its flow, not analysed further. */
+		struct fc_history h;
+		struct hist_more hm;
+
+		hist_view(tr, f, &h, &hm);
+		fc_history_count(&h, side, FC_HIST_CSUM);
+		tr->st.bad_checksum++;
+		fc_flow_set_last_us(f, now_us);
+		fc_flow_count(f, side, m->wire_len, l->ip_len, l->payload_len);
+		return;
+	}
 	if ((f->flags & FC_FLOW_F_TCP) && l != NULL && l->has_l4) {
 		side = tcp_packet(tr, f, l, side, ts);
 	} else if ((f->flags & FC_FLOW_F_UDP) && l != NULL && l->payload_len > 0 &&

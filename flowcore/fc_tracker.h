@@ -110,6 +110,7 @@ struct fc_tracker_params {
 	uint32_t evict_budget;     /**< flows examined to pick an eviction victim (default 64) */
 	uint32_t event_capacity;   /**< event buffer entries (default 4096, min 1024) */
 	uint32_t flow_update_interval; /**< s between flow_update events of a long-lived flow; 0 = none */
+	uint8_t verify_checksums;  /**< 1: check TCP/UDP checksums; a bad one is Zeek's C letter and the packet is only counted */
 	uint8_t reasm_enabled;     /**< 1: reassemble TCP payload */
 	struct fc_reasm_params reasm; /**< reassembly limits (reasm_enabled); name/socket filled in */
 	const struct fc_tracker_stream_cb *stream_cb; /**< consumer of reassembled bytes, NULL = none */
@@ -139,7 +140,8 @@ struct fc_frame {
 	X(frames_dead_flow, "frames of flows already ended by buffer_overflow, absorbed until idle") \
 	X(flow_updates,    "flow_update events produced") \
 	X(ident_lost,      "tunnelled or QinQ flows created without their tunnel/inner VLAN identity: no flow extension left") \
-	X(reasm_no_ext,    "TCP payload segments not reassembled: no flow extension left")
+	X(reasm_no_ext,    "TCP payload segments not reassembled: no flow extension left") \
+	X(bad_checksum,    "TCP/UDP packets with a bad checksum (verify_checksums): counted, history C, not analysed")
 
 /** Tracker statistics. flows_created == flows_ended + fc_tracker_active(). */
 struct fc_tracker_stats {

@@ -863,6 +863,90 @@ test_tracker_reasm_deadline_on_pure_ack(void **state)
 	fc_tracker_free(tr);
 }
 
+/* Fill in the TCP checksum of an Ethernet + IPv4 (20 bytes) + TCP frame. */
+static void
+tcp_csum_fix(struct frame *fr, int corrupt)
+{
+	uint8_t *ip = fr->buf + 14, *tcp = ip + 20;
+	uint32_t len = ((uint32_t)ip[2] << 8 | ip[3]) - 20, sum = 0, i;
+
+	tcp[16] = tcp[17] = 0;
+	for (i = 0; i < 8; i += 2)
+		sum += (uint32_t)ip[12 + i] << 8 | ip[13 + i];
+	sum += IPPROTO_TCP + len;
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)tcp[i] << 8 | tcp[i + 1];
+	if (len & 1)
+		sum += (uint32_t)tcp[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	if (corrupt)
+		sum ^= 0x0100;
+	tcp[16] = (uint8_t)(sum >> 8);
+	tcp[17] = (uint8_t)sum;
+}
+
+/*
+ * verify_checksums: a segment with a bad TCP checksum leaves Zeek's C (c
+ * for the responder) in the history and is counted with its flow, but
+ * does not move the TCP machine; without the option it is an ordinary
+ * packet.
+ */
+static void
+test_tracker_bad_checksum(void **state)
+{
+	unsigned int verify;
+
+	(void)state;
+	for (verify = 0; verify <= 1; verify++) {
+		struct fc_tracker_params p;
+		struct fc_tracker *tr;
+		struct frame fr[5];
+		struct counts c;
+		unsigned int i;
+
+		memset(&p, 0, sizeof(p));
+		p.name = verify ? "tr_csum1" : "tr_csum0";
+		p.max_flows = 64;
+		p.socket_id = SOCKET_ID_ANY;
+		p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+		p.verify_checksums = (uint8_t)verify;
+		tr = fc_tracker_create(&p);
+		assert_non_null(tr);
+		memset(&c, 0, sizeof(c));
+		tcp_frame(&fr[0], "10.0.0.1", 40000, "10.0.0.2", 80, FC_TCP_SYN, 1000, 0, 0);
+		tcp_frame(&fr[1], "10.0.0.2", 80, "10.0.0.1", 40000,
+			  FC_TCP_SYN | FC_TCP_ACK, 5000, 1001, 0);
+		tcp_frame(&fr[2], "10.0.0.1", 40000, "10.0.0.2", 80, FC_TCP_ACK, 1001, 5001, 0);
+		/* a corrupted FIN from the server: must not close anything */
+		tcp_frame(&fr[3], "10.0.0.2", 80, "10.0.0.1", 40000,
+			  FC_TCP_FIN | FC_TCP_ACK, 5001, 1001, 0);
+		tcp_frame(&fr[4], "10.0.0.1", 40000, "10.0.0.2", 80,
+			  FC_TCP_ACK | FC_TCP_PSH, 1001, 5001, 20);
+		for (i = 0; i < 5; i++)
+			tcp_csum_fix(&fr[i], i == 3);
+		feed(tr, fr, 5, T0, &c);
+		while (fc_tracker_end_all(tr, 0) > 0)
+			drain(tr, &c);
+		drain(tr, &c);
+		assert_int_equal(c.type[FC_EV_FLOW_END], 1);
+		assert_int_equal(c.last_end.u.end.pkts[0], 3);
+		assert_int_equal(c.last_end.u.end.pkts[1], 2);
+		if (verify) {
+			assert_string_equal(c.last_end.u.end.history, "ShAcD");
+			assert_int_equal(fc_tracker_stats(tr)->bad_checksum, 1);
+			assert_string_equal(fc_tcp_state_name(c.last_end.u.end.state),
+					    "established");
+		} else {
+			assert_string_equal(c.last_end.u.end.history, "ShAfD");
+			assert_int_equal(fc_tracker_stats(tr)->bad_checksum, 0);
+		}
+		assert_counters_add_up(tr);
+		fc_tracker_free(tr);
+	}
+}
+
 int
 main(void)
 {
@@ -882,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_tracker_timeouts_by_state),
 		cmocka_unit_test(test_tracker_anomalies_before_overflow_end),
 		cmocka_unit_test(test_tracker_reasm_deadline_on_pure_ack),
+		cmocka_unit_test(test_tracker_bad_checksum),
 	};
 
 	return cmocka_run_group_tests(tests, fctest_eal_setup,
