@@ -47,8 +47,9 @@ enum fc_key_mode {
 
 /**
  * A flow key, 8-byte aligned (rte_hash_crc reads it 8 bytes at a time).
- * Always memset to zero before it is filled (fc_key_make does
- * that), so padding never holds garbage and memcmp/hash are stable.
+ * The struct has no implicit padding: fc_key_make() writes every byte
+ * (pad included); code that fills a key by hand memsets it to zero first.
+ * So no byte holds garbage and memcmp/hash are stable.
  */
 struct fc_flow_key {
 	alignas(8) uint8_t addr[2][16]; /**< endpoint 0 and 1: IPv4 in bytes 0..3, MAC in bytes 0..5, rest 0 */

@@ -206,7 +206,13 @@ struct fc_pkt_meta {
 	uint8_t inner_status;   /**< enum fc_pkt_status of a tunnel payload that failed to decode (outer kept) */
 	uint8_t inner_tunnel;   /**< enum fc_tunnel whose payload failed (inner_status != OK) */
 	uint32_t l2_len;        /**< outer L2 header bytes (Ethernet + tags + labels) = outer IP offset */
-	struct fc_pkt_layer layer[FC_PKT_MAX_LAYERS]; /**< IP layers, outermost first; unused ones zero */
+	/**
+	 * IP layers, outermost first. Only layer[0 .. n_layers) is defined,
+	 * plus layer[0] itself, which is all zero when n_layers is 0; the
+	 * layers past those are left as they were (fc_pkt_decode() clears
+	 * only the frame fields and layer 0).
+	 */
+	struct fc_pkt_layer layer[FC_PKT_MAX_LAYERS];
 };
 
 /**
@@ -224,6 +230,11 @@ struct fc_pkt_stats {
 /**
  * Decode one Ethernet frame.
  *
+ * Ethernet with at most one 802.1Q tag, then IPv4 without options and not
+ * a fragment or IPv6 without extension headers, then TCP or UDP, take a
+ * straight-line path; every other frame goes through the general decoder
+ * (fc_pkt_decode_generic()), with the same result for any frame.
+ *
  * @param[in]  frame     first captured byte; may be NULL if cap_len is 0
  * @param[in]  cap_len   captured bytes (every read stays below this)
  * @param[in]  wire_len  original length on the wire; 0 means unknown (a
@@ -231,7 +242,8 @@ struct fc_pkt_stats {
  *                       estimates it as max(cap_len, l2_len + outer IP
  *                       total length), exact for snap-length cuts
  * @param[in]  params    decap policy; NULL means all defaults
- * @param[out] m         result; fully written on every return
+ * @param[out] m         result; written on every return except the layers
+ *                       past n_layers (see struct fc_pkt_meta.layer)
  * @return enum fc_pkt_status (also stored in m->status). FC_PKT_OK means
  *         m->n_layers >= 1; FC_PKT_L2_ONLY means a non-IP Ethernet frame
  *         (ARP, LLDP, ...): MAC addresses and ethertype are valid.
@@ -241,8 +253,34 @@ enum fc_pkt_status fc_pkt_decode(const uint8_t *frame, uint32_t cap_len,
 				 const struct fc_pkt_params *params,
 				 struct fc_pkt_meta *m);
 
+/**
+ * The general decoder behind fc_pkt_decode(), without its fast path: same
+ * parameters, same result for every frame. For tests that compare the two.
+ */
+enum fc_pkt_status fc_pkt_decode_generic(const uint8_t *frame, uint32_t cap_len,
+					 uint32_t wire_len,
+					 const struct fc_pkt_params *params,
+					 struct fc_pkt_meta *m);
+
+/**
+ * Count the tunnels, fragments and inner failures of a decode result;
+ * fc_pkt_stats_count() calls it for the frames that have any.
+ */
+void fc_pkt_stats_count_rare(struct fc_pkt_stats *s,
+			     const struct fc_pkt_meta *m);
+
 /** Count one decode result (frames, status, tunnels, inner failures). */
-void fc_pkt_stats_count(struct fc_pkt_stats *s, const struct fc_pkt_meta *m);
+static inline void
+fc_pkt_stats_count(struct fc_pkt_stats *s, const struct fc_pkt_meta *m)
+{
+	s->frames++;
+	if (FC_LIKELY(m->status < FC_PKT_STATUS_MAX))
+		s->status[m->status]++;
+	/* Layer 0 is defined (zero) even when n_layers is 0. */
+	if (FC_UNLIKELY((m->inner_status | m->layer[0].frag |
+			 m->layer[0].tunnel) != 0 || m->n_layers > 1))
+		fc_pkt_stats_count_rare(s, m);
+}
 
 /** Name of a status ("ok", "truncated_ip", ...); "?" if out of range. */
 const char *fc_pkt_status_name(unsigned int status);

@@ -76,10 +76,14 @@ decode_buf(const uint8_t *buf, uint32_t len, uint32_t wire_len,
 	assert_int_equal(m->cap_len, len);
 	assert_true(m->wire_len >= len);
 	assert_true(m->n_layers <= FC_PKT_MAX_LAYERS);
-	if (st == FC_PKT_OK)
+	if (st == FC_PKT_OK) {
 		assert_true(m->n_layers >= 1);
-	else
+	} else {
+		static const struct fc_pkt_layer zero;
+
 		assert_int_equal(m->n_layers, 0);
+		assert_memory_equal(&m->layer[0], &zero, sizeof(zero));
+	}
 	return st;
 }
 
@@ -111,15 +115,17 @@ assert_addr(const uint8_t got[16], const char *want)
 	assert_memory_equal(got, a, 16);
 }
 
-/* Layers past n_layers must be all zero. */
+/*
+ * Layer 0 is all zero when no layer was yielded; the layers past n_layers
+ * are undefined (decode clears only the frame fields and layer 0).
+ */
 static void
 assert_unused_layers_zero(const struct fc_pkt_meta *m)
 {
 	static const struct fc_pkt_layer zero;
-	unsigned int i;
 
-	for (i = m->n_layers; i < FC_PKT_MAX_LAYERS; i++)
-		assert_memory_equal(&m->layer[i], &zero, sizeof(zero));
+	if (m->n_layers == 0)
+		assert_memory_equal(&m->layer[0], &zero, sizeof(zero));
 }
 
 /* Every prefix 0..len decodes to the status of the last cut at or below it. */
@@ -2042,6 +2048,182 @@ test_decode_empty_and_runt_frames(void **state)
 		assert_int_equal(decode_buf(b, len, 0, NULL, &m), FC_PKT_E_TRUNC_L2);
 }
 
+/*
+ * Directory of the shared captures: $FC_SHARED_DIR, or ../shared next to
+ * the source tree (found from this file's path, which meson gives relative
+ * to the build directory the tests run in). NULL if neither has pcaps/.
+ */
+static const char *
+shared_pcap_dir(char *buf, size_t len)
+{
+	static const char self[] = "tests/flowcore/test_fc_pkt.c";
+	const char *env = getenv("FC_SHARED_DIR");
+	const char *file = __FILE__;
+	size_t n = strlen(file);
+	FILE *f;
+
+	if (env != NULL && env[0] != '\0')
+		snprintf(buf, len, "%s/pcaps", env);
+	else if (n >= sizeof(self) - 1 &&
+		 strcmp(file + n - (sizeof(self) - 1), self) == 0)
+		snprintf(buf, len, "%.*s../shared/pcaps",
+			 (int)(n - (sizeof(self) - 1)), file);
+	else
+		snprintf(buf, len, "%s/pcaps", fctest_shared_dir());
+	snprintf(buf + strlen(buf), len - strlen(buf), "/MANIFEST.tsv");
+	f = fopen(buf, "r");
+	buf[strlen(buf) - strlen("/MANIFEST.tsv")] = '\0';
+	if (f == NULL)
+		return NULL;
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Decode one frame (an exact-size heap copy) with the fast path and with
+ * the general decoder; every field a consumer may read must match: the
+ * frame fields and layers 0 .. max(n_layers, 1) - 1, byte for byte.
+ */
+static void
+diff_decoders(const uint8_t *frame, uint32_t len, uint32_t wire_len,
+	      const struct fc_pkt_params *prm, struct fc_pkt_stats s[2],
+	      const char *where)
+{
+	struct fc_pkt_meta a, b;
+	enum fc_pkt_status sa, sb;
+	unsigned int n;
+
+	memset(&a, 0x5a, sizeof(a));
+	memset(&b, 0xa5, sizeof(b));
+	sa = fc_pkt_decode(frame, len, wire_len, prm, &a);
+	sb = fc_pkt_decode_generic(frame, len, wire_len, prm, &b);
+	n = a.n_layers > 0 ? a.n_layers : 1;
+	if (sa != sb || a.n_layers != b.n_layers ||
+	    memcmp(&a, &b, offsetof(struct fc_pkt_meta, layer)) != 0 ||
+	    memcmp(a.layer, b.layer, n * sizeof(a.layer[0])) != 0)
+		fail_msg("%s (%u bytes): fast path %s/%u layers, general %s/%u",
+			 where, len, fc_pkt_status_name(sa), a.n_layers,
+			 fc_pkt_status_name(sb), b.n_layers);
+	fc_pkt_stats_count(&s[0], &a);
+	fc_pkt_stats_count(&s[1], &b);
+}
+
+/*
+ * Differential check of the fast path: every frame of every shared capture
+ * (classic pcap), under five decap policy sets, with and without the wire
+ * length, and every prefix up to 256 bytes of every 8th frame, decodes
+ * exactly as the general decoder decodes it; the counters match too.
+ */
+static void
+test_fast_path_matches_general_on_shared_pcaps(void **state)
+{
+	static const struct fc_pkt_params prms[] = {
+		{ .decap = { 0 } },
+		{ .decap = { FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER,
+			     FC_DECAP_OUTER, FC_DECAP_OUTER, FC_DECAP_OUTER } },
+		{ .decap = { FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER,
+			     FC_DECAP_INNER, FC_DECAP_INNER, FC_DECAP_INNER } },
+		{ .decap = { FC_DECAP_NONE, FC_DECAP_NONE, FC_DECAP_NONE,
+			     FC_DECAP_NONE, FC_DECAP_NONE, FC_DECAP_NONE } },
+		{ .decap = { [FC_TUN_GRE] = FC_DECAP_INNER,
+			     [FC_TUN_VXLAN] = FC_DECAP_OUTER },
+		  .vxlan_port = 8472, .gtpu_port = 2123 },
+	};
+	struct fc_pkt_stats s[2];
+	char dir[512], path[1024], where[1100];
+	unsigned int files = 0, frames = 0;
+	FILE *mf;
+	char line[1024];
+
+	(void)state;
+	if (shared_pcap_dir(dir, sizeof(dir)) == NULL)
+		skip(); /* no shared corpus here: nothing to compare on */
+	memset(s, 0, sizeof(s));
+	snprintf(path, sizeof(path), "%s/MANIFEST.tsv", dir);
+	mf = fopen(path, "r");
+	assert_non_null(mf);
+	while (fgets(line, sizeof(line), mf) != NULL) {
+		size_t nl = strcspn(line, "\t\n");
+		uint8_t *buf;
+		long size;
+		size_t off = 24;
+		uint32_t magic;
+		int swap;
+		FILE *f;
+
+		if (nl < 6 || strncmp(line + nl - 5, ".pcap", 5) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%.*s", dir, (int)nl, line);
+		f = fopen(path, "rb");
+		if (f == NULL)
+			continue;
+		assert_int_equal(fseek(f, 0, SEEK_END), 0);
+		size = ftell(f);
+		rewind(f);
+		assert_true(size >= 24);
+		buf = malloc((size_t)size);
+		assert_non_null(buf);
+		assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+		fclose(f);
+		magic = (uint32_t)buf[0] | (uint32_t)buf[1] << 8 |
+			(uint32_t)buf[2] << 16 | (uint32_t)buf[3] << 24;
+		swap = magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1;
+		assert_true(swap || magic == 0xa1b2c3d4 || magic == 0xa1b23c4d);
+		files++;
+		for (unsigned int fi = 0; (size_t)size - off >= 16; fi++) {
+			const uint8_t *r = buf + off;
+			uint32_t incl = swap ?
+				(uint32_t)r[8] << 24 | (uint32_t)r[9] << 16 |
+				(uint32_t)r[10] << 8 | r[11] :
+				(uint32_t)r[11] << 24 | (uint32_t)r[10] << 16 |
+				(uint32_t)r[9] << 8 | r[8];
+			uint32_t orig = swap ?
+				(uint32_t)r[12] << 24 | (uint32_t)r[13] << 16 |
+				(uint32_t)r[14] << 8 | r[15] :
+				(uint32_t)r[15] << 24 | (uint32_t)r[14] << 16 |
+				(uint32_t)r[13] << 8 | r[12];
+			uint8_t *copy;
+			unsigned int i;
+
+			off += 16;
+			if (incl > (size_t)size - off)
+				incl = (uint32_t)((size_t)size - off);
+			snprintf(where, sizeof(where), "%.*s frame %u", (int)nl,
+				 line, fi + 1);
+			/* Headers lie in the first 256 bytes: longer prefixes only move payload_cap. */
+			for (uint32_t len = (frames % 8 == 0) ? 0 : incl;
+			     len <= incl;
+			     len = (len >= 256 && len < incl) ? incl : len + 1) {
+				copy = len != 0 ? malloc(len) : NULL;
+				if (len != 0) {
+					assert_non_null(copy);
+					memcpy(copy, buf + off, len);
+				}
+				for (i = 0; i < FC_DIM(prms); i++) {
+					if (len != incl && i % 2 != 0)
+						continue;
+					diff_decoders(copy, len, 0, &prms[i], s,
+						      where);
+					if (len == incl)
+						diff_decoders(copy, len, orig,
+							      &prms[i], s, where);
+				}
+				if (len == incl)
+					diff_decoders(copy, len, 0, NULL, s, where);
+				free(copy);
+			}
+			off += incl;
+			frames++;
+		}
+		free(buf);
+	}
+	fclose(mf);
+	assert_true(files > 0);
+	assert_memory_equal(&s[0], &s[1], sizeof(s[0]));
+	print_message("fast path vs general decoder: %u captures, %u frames, %lu decodes\n",
+		      files, frames, (unsigned long)s[0].frames);
+}
+
 int
 main(void)
 {
@@ -2100,6 +2282,7 @@ main(void)
 		cmocka_unit_test(test_parse_decap_good_strings),
 		cmocka_unit_test(test_parse_decap_bad_strings),
 		cmocka_unit_test(test_decode_empty_and_runt_frames),
+		cmocka_unit_test(test_fast_path_matches_general_on_shared_pcaps),
 	};
 
 	return cmocka_run_group_tests(tests, fctest_eal_setup, fctest_eal_teardown);

@@ -3,7 +3,9 @@
  * libFuzzer target for the packet decoder (flowcore/fc_pkt.c). Each input
  * is decoded under several decap policies and counted; invariants of the
  * result that the rest of the pipeline relies on are checked and abort on
- * violation, so the fuzzer reports them like crashes.
+ * violation, so the fuzzer reports them like crashes. Every decode is made
+ * twice, by fc_pkt_decode() (fast path first) and by the general decoder
+ * alone (fc_pkt_decode_generic()), and the two results must match.
  *
  * An input is one Ethernet frame, or, if it starts with a classic pcap
  * header, a capture whose records are decoded one by one. That way the
@@ -82,6 +84,31 @@ fuzz_check_meta(const struct fc_pkt_meta *m, enum fc_pkt_status st,
 	}
 }
 
+/**
+ * Decode with fc_pkt_decode() (fast path first) and with the general
+ * decoder alone; every field a consumer may read must be the same: the
+ * frame fields and layers 0 .. max(n_layers, 1) - 1, byte for byte.
+ */
+static enum fc_pkt_status
+fuzz_decode_both(const uint8_t *frame, uint32_t len, uint32_t wire_len,
+		 const struct fc_pkt_params *prm, struct fc_pkt_meta *m)
+{
+	struct fc_pkt_meta g;
+	enum fc_pkt_status st, sg;
+	unsigned int n;
+
+	memset(m, 0x5a, sizeof(*m));
+	memset(&g, 0xa5, sizeof(g));
+	st = fc_pkt_decode(frame, len, wire_len, prm, m);
+	sg = fc_pkt_decode_generic(frame, len, wire_len, prm, &g);
+	n = m->n_layers > 0 && m->n_layers <= FC_PKT_MAX_LAYERS ?
+		m->n_layers : 1;
+	fuzz_check(st == sg &&
+		   memcmp(m, &g, offsetof(struct fc_pkt_meta, layer)) == 0 &&
+		   memcmp(m->layer, g.layer, n * sizeof(g.layer[0])) == 0);
+	return st;
+}
+
 /** Decode one frame (from an exact-size copy) under every policy set. */
 static void
 fuzz_frame(const uint8_t *frame, uint32_t len, struct fc_pkt_stats *s)
@@ -112,14 +139,16 @@ fuzz_frame(const uint8_t *frame, uint32_t len, struct fc_pkt_stats *s)
 		struct fc_pkt_meta m;
 		enum fc_pkt_status st;
 
-		st = fc_pkt_decode(copy, len, i == 0 ? 0 : len, &params[i], &m);
+		st = fuzz_decode_both(copy, len, i == 0 ? 0 : len, &params[i],
+				      &m);
 		fuzz_check_meta(&m, st, len);
 		fc_pkt_stats_count(s, &m);
 	}
 	{
 		struct fc_pkt_meta m;
 
-		fuzz_check_meta(&m, fc_pkt_decode(copy, len, 0, NULL, &m), len);
+		fuzz_check_meta(&m, fuzz_decode_both(copy, len, 0, NULL, &m),
+				len);
 		fc_pkt_stats_count(s, &m);
 	}
 	free(copy);
