@@ -632,10 +632,18 @@ sess_gap(struct fc_l7_engine *e, fc_l7_session_t *h, struct l7_session *s,
 
 	e->st.gaps++;
 	tail_put(e, sd);
-	if (s->parser->gap == NULL)
-		return sess_detach(e, h, s);
-	r = s->parser->gap(state_of(e, *h), side,
-			   total > UINT32_MAX ? UINT32_MAX : (uint32_t)total);
+	r = s->parser->gap == NULL ? FC_L7_DETACH :
+		s->parser->gap(state_of(e, *h), side,
+			       total > UINT32_MAX ? UINT32_MAX : (uint32_t)total);
+	if (r == FC_L7_DETACH && s->parser->end != NULL) {
+		/*
+		 * gap() has no emitter: what the parser holds (DNS queries
+		 * waiting for a response, an HTTP response in progress) is
+		 * flushed by its end() (fin = 0) before the session detaches.
+		 */
+		s->parser->end(state_of(e, *h), 0, c->ts, &c->emit);
+		call_close(c);
+	}
 	return sess_result(e, h, s, r, c);
 }
 
@@ -911,8 +919,8 @@ fc_l7_feed(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t transport,
 }
 
 int
-fc_l7_gap(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t side,
-	  uint32_t len)
+fc_l7_gap_to(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t side,
+	     uint32_t len, const struct fc_l7_sink *sink)
 {
 	struct l7_session *s = sess_of(e, *h);
 	struct l7_call c;
@@ -923,8 +931,15 @@ fc_l7_gap(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t side,
 		return -EPROTO;
 	if (s->status == SESS_PROBING)
 		return sess_give_up(e, h, s);
-	call_init(&c, e, NULL, s->parser->proto);
+	call_init(&c, e, sink, s->parser->proto);
 	return sess_gap(e, h, s, side, len, &c);
+}
+
+int
+fc_l7_gap(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t side,
+	  uint32_t len)
+{
+	return fc_l7_gap_to(e, h, side, len, NULL);
 }
 
 void

@@ -24,7 +24,9 @@
  * (FC_L7_ERROR) poisons the session: its end() runs at once (fin = 0) so
  * what it holds is reported (DNS queries still waiting for a response
  * become "unanswered"), then the caller ends the flow with reason
- * parse_error and emits a parse_error anomaly with the reason text.
+ * parse_error and emits a parse_error anomaly with the reason text. A
+ * parser that detaches on a gap (fc_l7_gap_to()) gets the same end() call
+ * first: gap() has no emitter to flush with.
  *
  * MESSAGES. A message is a kind plus typed fields, encoded as
  * (field id, type, length, bytes) records in a bounded area of the
@@ -163,13 +165,16 @@ struct fc_l7_parser {
 	enum fc_l7_result (*parse)(void *state, uint8_t side, const uint8_t *p,
 				   uint32_t len, uint32_t *consumed, uint64_t ts,
 				   struct fc_l7_emit *emit);
-	/** A hole of len bytes on side: resynchronise or return DETACH. */
+	/**
+	 * A hole of len bytes on side: resynchronise or return DETACH (then
+	 * end() runs with fin = 0 before the session detaches).
+	 */
 	enum fc_l7_result (*gap)(void *state, uint8_t side, uint32_t len);
 	/**
 	 * The flow ends (fin != 0: fin/idle/shutdown; 0: rst/evicted/...), or
-	 * the parser just failed (fin = 0; not called again at the flow's
-	 * end): flush what is pending. The state is as the last parse() or
-	 * gap() left it.
+	 * the parser just failed or detached on a gap (fin = 0; not called
+	 * again at the flow's end): flush what is pending. The state is as
+	 * the last parse() or gap() left it.
 	 */
 	void (*end)(void *state, int fin, uint64_t ts, struct fc_l7_emit *emit);
 	/**
@@ -342,10 +347,20 @@ int fc_l7_feed(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t transport,
 
 /**
  * A hole of len bytes in a TCP side (reassembly gave up on it). The
- * side's tail is dropped with it and the parser's gap hook resynchronises
- * (or the session detaches). A probing session gives up.
+ * side's tail is dropped with it and the parser's gap hook resynchronises,
+ * or the session detaches: then the parser's end() runs first (fin = 0),
+ * so what it holds is reported (DNS queries waiting for a response become
+ * "unanswered"). A probing session gives up.
+ *
+ * @param sink  where the messages of that end() go, and those of a parser
+ *              that fails here (its end() runs as for fc_l7_feed()); NULL:
+ *              they are dropped (counted in messages_dropped).
  * @return 0, or -EPROTO if the parser failed (as for fc_l7_feed()).
  */
+int fc_l7_gap_to(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t side,
+		 uint32_t len, const struct fc_l7_sink *sink);
+
+/** fc_l7_gap_to() without a sink: the messages a gap produces are dropped. */
 int fc_l7_gap(struct fc_l7_engine *e, fc_l7_session_t *h, uint8_t side,
 	      uint32_t len);
 

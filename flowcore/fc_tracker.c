@@ -750,7 +750,7 @@ stream_gap(void *arg, uint32_t len)
 		cb->gap(cb->arg, a->flow_id, a->ep, len);
 	if (tr->l7 != NULL && a->session != NULL && *a->session != 0 &&
 	    !fc_l7_session_done(*a->session) &&
-	    fc_l7_gap(tr->l7, a->session, a->side, len) == -EPROTO)
+	    fc_l7_gap_to(tr->l7, a->session, a->side, len, &tr->l7_sink) == -EPROTO)
 		a->poisoned = 1;
 }
 

@@ -29,8 +29,10 @@
  * the first entry. A query is reported "unanswered" (with trans_id, its
  * question and query_ts, the time it was sent) when it has waited
  * DNS_QUERY_TIMEOUT_NS - checked on every later message of the flow - or
- * when the flow ends, or when the session is poisoned, or, if the table
- * is full, when a newer query needs its entry (the oldest goes). Query
+ * when the flow ends, or when the session is poisoned, or when a hole in
+ * a DNS/TCP stream that the framing cannot skip detaches the session, or,
+ * if the table is full, when a newer query needs its entry (the oldest
+ * goes). Query
  * names live in a per-flow arena of DNS_NAME_ARENA bytes, compacted when
  * it fills; a query whose name finds no room there (every entry holding
  * a long name) is still correlated and reported, without its name.
@@ -727,6 +729,11 @@ dns_parse_tcp(void *state, uint8_t side, const uint8_t *p, uint32_t len,
 	return r;
 }
 
+/*
+ * A hole inside a skipped message is absorbed; anywhere else the framing
+ * is lost: detach (the engine runs dns_end() first, so the pending
+ * queries are reported unanswered).
+ */
 static enum fc_l7_result
 dns_gap_tcp(void *state, uint8_t side, uint32_t len)
 {
@@ -739,7 +746,7 @@ dns_gap_tcp(void *state, uint8_t side, uint32_t len)
 	return FC_L7_DETACH;
 }
 
-/* Flow end or poisoned session: every pending query, oldest first. */
+/* Flow end, poisoned session or gap detach: every pending query, oldest first. */
 static void
 dns_end(void *state, int fin, uint64_t ts, struct fc_l7_emit *emit)
 {

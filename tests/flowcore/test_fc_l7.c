@@ -10,7 +10,8 @@
  * Scenarios: selection by probe on any port and by port hint; probing
  * across small pieces; give-up (every parser excluded, probe_limit
  * reached, UDP port-only parsers); zero copy vs tails at every split
- * point; detach and poison; gaps; session, tail and sink exhaustion; a
+ * point; detach and poison; gaps (a detach or a failure on a gap flushes
+ * end() to the sink the gap carries); session, tail and sink exhaustion; a
  * tail over max_tail; end() flushing; counters adding up; JSON rendering.
  */
 #include <errno.h>
@@ -592,6 +593,107 @@ test_l7_gap(void **st)
 	fc_l7_engine_free(e);
 }
 
+/* "rec" with a gap hook that detaches on holes of 100 bytes or more and fails on 13. */
+static enum fc_l7_result
+hole_gap(void *state, uint8_t side, uint32_t len)
+{
+	(void)state;
+	(void)side;
+	if (len == 13)
+		return FC_L7_ERROR;
+	return len >= 100 ? FC_L7_DETACH : FC_L7_OK;
+}
+
+static const struct fc_l7_parser hole_parser = {
+	.name = "hole",
+	.proto = FC_L7_HTTP,
+	.transport = IPPROTO_TCP,
+	.state_size = sizeof(struct rec_state),
+	.max_tail = 16,
+	.fields = rec_fields,
+	.n_fields = 2,
+	.kinds = rec_kinds,
+	.n_kinds = 2,
+	.probe = rec_probe,
+	.parse = rec_parse,
+	.gap = hole_gap,
+	.end = rec_end,
+};
+
+/* The "end" message (kind 1) at c->ev[i] counts n records. */
+static void
+assert_end_msg(const struct cap *c, unsigned int i, uint64_t n)
+{
+	uint16_t off = 0, len;
+	uint8_t f, t;
+	const uint8_t *p;
+	uint64_t v;
+
+	assert_true(i < c->n);
+	assert_int_equal(c->ev[i].kind, 1);
+	assert_true(fc_l7_next_field(&c->ev[i], &off, &f, &t, &p, &len));
+	assert_int_equal(f, 1);
+	memcpy(&v, p, sizeof(v));
+	assert_int_equal(v, n);
+}
+
+/*
+ * A parser that detaches on a gap gets end() first (gap() cannot emit),
+ * and so does one that fails in gap() (poisoned): the messages of that
+ * end() go to the sink fc_l7_gap_to() carries, or are dropped (counted)
+ * by fc_l7_gap(). A small hole is absorbed and ends nothing.
+ */
+static void
+test_l7_gap_detach_and_error_flush(void **st)
+{
+	static const struct fc_l7_parser *const hole_only[] = { &hole_parser, NULL };
+	struct fc_l7_engine *e = mk("l7_gapend", hole_only, 8, 4, 0);
+	const struct fc_l7_stats *s = fc_l7_stats(e);
+	struct fc_l7_sink sink;
+	struct cap *c = cap_new(&sink);
+	fc_l7_session_t h = 0;
+	uint64_t dropped;
+
+	(void)st;
+	/* Detach on a big hole: end() runs, its message reaches the sink. */
+	assert_int_equal(feed(e, &h, FC_SIDE_ORIG, "REC!AAAA", &sink), 0);
+	assert_int_equal(fc_l7_gap_to(e, &h, FC_SIDE_ORIG, 5, &sink), 0);
+	assert_false(fc_l7_session_done(h));
+	assert_int_equal(c->n, 2);      /* "REC!" is a record too */
+	assert_int_equal(fc_l7_gap_to(e, &h, FC_SIDE_RESP, 100, &sink), 0);
+	assert_true(fc_l7_session_done(h));
+	assert_int_equal(s->detached, 1);
+	assert_int_equal(s->sessions_in_use, 0);
+	assert_int_equal(c->n, 3);
+	assert_end_msg(c, 2, 2);
+	fc_l7_end(e, &h, 1, 0, &sink);
+	assert_int_equal(c->n, 3);      /* end() ran once, at the detach */
+
+	/* The same without a sink: the message is counted as dropped. */
+	dropped = s->messages_dropped;
+	assert_int_equal(feed(e, &h, FC_SIDE_ORIG, "REC!AAAABBBB", &sink), 0);
+	assert_int_equal(c->n, 6);
+	assert_int_equal(fc_l7_gap(e, &h, FC_SIDE_ORIG, 200), 0);
+	assert_true(fc_l7_session_done(h));
+	assert_int_equal(s->messages_dropped, dropped + 1);
+	assert_int_equal(c->n, 6);
+	fc_l7_end(e, &h, 1, 0, &sink);
+
+	/* A failure in gap(): poisoned, end() once, to the sink. */
+	assert_int_equal(feed(e, &h, FC_SIDE_ORIG, "REC!AAAABBBBCCCC", &sink), 0);
+	assert_int_equal(c->n, 10);
+	assert_int_equal(fc_l7_gap_to(e, &h, FC_SIDE_ORIG, 13, &sink), -EPROTO);
+	assert_string_equal(fc_l7_session_error(e, h), "parse error");
+	assert_int_equal(c->n, 11);
+	assert_end_msg(c, 10, 4);
+	assert_int_equal(fc_l7_gap_to(e, &h, FC_SIDE_ORIG, 200, &sink), -EPROTO);
+	fc_l7_end(e, &h, 0, 0, &sink);
+	assert_int_equal(c->n, 11);
+	assert_int_equal(s->sessions_in_use, 0);
+	free(c);
+	fc_l7_engine_free(e);
+}
+
 /*
  * Pools: with 2 records the third flow gets -ENOSPC (counted) and gets
  * a session once one is free; with 1 tail buffer the second side that
@@ -764,6 +866,7 @@ main(void)
 		cmocka_unit_test(test_l7_error_poisons),
 		cmocka_unit_test(test_l7_tail_over_max),
 		cmocka_unit_test(test_l7_gap),
+		cmocka_unit_test(test_l7_gap_detach_and_error_flush),
 		cmocka_unit_test(test_l7_exhaustion),
 		cmocka_unit_test(test_l7_builtin_selection),
 		cmocka_unit_test(test_l7_encoding_json),

@@ -10,7 +10,8 @@
  *    on the next message (with its query_ts) and its late response has
  *    no rtt; at end every pending query is reported, oldest first;
  *    retransmitted queries counted once; a poisoned session reports its
- *    pending queries; query names in the per-flow arena survive its
+ *    pending queries, and so does a DNS/TCP session that a gap detaches;
+ *    query names in the per-flow arena survive its
  *    compaction, and a name that finds no room is left out, not the
  *    query;
  *  - TCP framing: query and response split at every byte and one byte at
@@ -679,6 +680,50 @@ test_dns_tcp_splits(void **st)
 	assert_string_equal(part.out, whole.out);
 }
 
+/*
+ * DNS over TCP: a hole the framing cannot skip detaches the session, and
+ * its pending queries are reported unanswered then (to the sink the gap
+ * carries), not lost; a hole inside a skipped message is absorbed.
+ */
+static void
+test_dns_tcp_gap_reports_pending(void **st)
+{
+	static struct mb q, t;
+	static struct cap c;
+	struct fc_l7_sink sink = { cap_begin, cap_end, &c };
+	fc_l7_session_t h = 0;
+
+	(void)st;
+	cap_reset(&c);
+	t.n = 0;
+	for (unsigned int id = 1; id <= 2; id++) {
+		build_query(&q, id);
+		put16(&t, (unsigned int)q.n);
+		putbytes(&t, q.b, q.n);
+	}
+	assert_int_equal(feed(&h, IPPROTO_TCP, FC_SIDE_ORIG, t.b, t.n, 1 * MS, &c), 0);
+	assert_int_equal(c.n, 2);
+	/* A large response being skipped absorbs a hole inside it. */
+	t.n = 0;
+	put16(&t, 0xffff);
+	while (t.n < 100)
+		put8(&t, 0);
+	assert_int_equal(feed(&h, IPPROTO_TCP, FC_SIDE_RESP, t.b, t.n, 2 * MS, &c), 0);
+	assert_int_equal(fc_l7_gap_to(eng, &h, FC_SIDE_RESP, 1000, &sink), 0);
+	assert_false(fc_l7_session_done(h));
+	assert_int_equal(c.n, 2);
+	/* A hole in the queries' side: framing lost, both reported. */
+	assert_int_equal(fc_l7_gap_to(eng, &h, FC_SIDE_ORIG, 10, &sink), 0);
+	assert_true(fc_l7_session_done(h));
+	assert_int_equal(c.n, 4);
+	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":1,"
+			       "\"query\":\"www.example.com\""));
+	assert_non_null(strstr(c.out, "\"kind\":\"unanswered\",\"trans_id\":2,"));
+	assert_non_null(strstr(c.out, "\"query_ts\":0.001000"));
+	end(&h, &c);
+	assert_int_equal(c.n, 4);
+}
+
 /* A TCP message larger than the tail limit is skipped, framing kept. */
 static void
 test_dns_tcp_oversize(void **st)
@@ -999,6 +1044,7 @@ main(void)
 		cmocka_unit_test(test_dns_many_outstanding),
 		cmocka_unit_test(test_dns_query_timeout),
 		cmocka_unit_test(test_dns_poisoned_reports_pending),
+		cmocka_unit_test(test_dns_tcp_gap_reports_pending),
 		cmocka_unit_test(test_dns_name_arena),
 		cmocka_unit_test(test_dns_tcp_splits),
 		cmocka_unit_test(test_dns_tcp_oversize),

@@ -280,7 +280,8 @@ run_engine(const struct fc_l7_parser *ps, const struct piece *pc, unsigned int n
 			fuzz_check(fc_l7_session_error(fuzz_eng, h) != NULL);
 		if (i == n / 2 && rc == 0 && ps->transport == IPPROTO_TCP &&
 		    (pc[i].len & 7) == 7)
-			rc = fc_l7_gap(fuzz_eng, &h, pc[i].side, pc[i].len);
+			rc = fc_l7_gap_to(fuzz_eng, &h, pc[i].side, pc[i].len,
+					  &sink);
 	}
 	fc_l7_end(fuzz_eng, &h, rc == 0, n * fuzz_tstep, &sink);
 	fuzz_check(h == 0);

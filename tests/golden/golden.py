@@ -454,6 +454,61 @@ def l7_sessions(events):
     return ident, by_flow
 
 
+def tls_by_connection(events, ident, by_flow):
+    """(orig endpoint, resp endpoint) -> one dict per flow that has TLS
+    session events, in the order the flows started (flow_start time, then
+    flow id): server_name from its first client_hello, version and cipher
+    from its first server_hello. A tuple reused by a later connection
+    gets one entry per flow, never a merge of them."""
+    start = {}
+    for e in events:
+        if e.get("type") == "flow_start":
+            start[e["flow_id"]] = e.get("ts", 0)
+    out = {}
+    for fid in sorted(by_flow, key=lambda f: (start.get(f, 0), f)):
+        if fid not in ident:
+            continue
+        t = {}
+        for e in by_flow[fid]:
+            if e["proto"] != "tls":
+                continue
+            if e["kind"] == "client_hello":
+                t.setdefault("server_name", e.get("server_name", "-"))
+            elif e["kind"] == "server_hello":
+                t.setdefault("version", e.get("version", "-"))
+                t.setdefault("cipher", e.get("cipher", "-"))
+        if any(e["proto"] == "tls" for e in by_flow[fid]):
+            out.setdefault(ident[fid], []).append(t)
+    return out
+
+
+def tls_by_connection_selfcheck(rep):
+    """tls_by_connection() on two connections that reuse one 5-tuple (and
+    a third flow without TLS on it): two entries, in start order."""
+    a, b = ("10.0.0.1", 40000), ("10.0.0.2", 443)
+    ev = [{"type": "flow_start", "flow_id": 7, "ts": 2.0},
+          {"type": "flow_start", "flow_id": 3, "ts": 1.0},
+          {"type": "flow_start", "flow_id": 9, "ts": 1.5},
+          {"type": "session", "flow_id": 7, "proto": "tls", "kind": "client_hello",
+           "server_name": "second.example"},
+          {"type": "session", "flow_id": 3, "proto": "tls", "kind": "client_hello",
+           "server_name": "first.example"},
+          {"type": "session", "flow_id": 3, "proto": "tls", "kind": "server_hello",
+           "version": "TLSv12", "cipher": "C1"},
+          {"type": "session", "flow_id": 7, "proto": "tls", "kind": "server_hello",
+           "version": "TLSv13", "cipher": "C2"}]
+    ident = {3: (a, b), 7: (a, b), 9: (a, b)}
+    by_flow = {}
+    for e in ev:
+        if e["type"] == "session":
+            by_flow.setdefault(e["flow_id"], []).append(e)
+    by_flow[9] = [{"type": "session", "flow_id": 9, "proto": "http", "kind": "request"}]
+    got = tls_by_connection(ev, ident, by_flow)
+    want = {(a, b): [{"server_name": "first.example", "version": "TLSv12", "cipher": "C1"},
+                     {"server_name": "second.example", "version": "TLSv13", "cipher": "C2"}]}
+    rep.check(got == want, "tls_by_connection self-check: got %s, want %s" % (got, want))
+
+
 def zeek_log_rows(shared, log):
     out = {}
     gt = os.path.join(shared, "groundtruth")
@@ -732,28 +787,27 @@ def cmd_l7(flowscope, shared):
             what = "http %s:%s #%s" % (r["id.orig_h"], r["id.orig_p"], r["trans_depth"])
             verdict(pcap, "http", what, got == want, "got %s, Zeek %s" % (got, want))
 
-    # TLS: SNI, version, cipher per connection.
+    # TLS: SNI, version, cipher per connection. A 5-tuple reused by later
+    # connections: the n-th Zeek row for it (ssl.log order; its timestamps
+    # are masked) is compared with our n-th flow for it that has TLS.
+    tls_by_connection_selfcheck(rep)
     for pcap, rows in zeek_log_rows(shared, "ssl").items():
         rc, events, err = results[pcap]
         ident, by_flow = l7_sessions(events)
-        mine = {}
-        for fid, evs in by_flow.items():
-            t = mine.setdefault(ident.get(fid), {})
-            for e in evs:
-                if e["proto"] != "tls":
-                    continue
-                if e["kind"] == "client_hello":
-                    t["server_name"] = e.get("server_name", "-")
-                elif e["kind"] == "server_hello":
-                    t["version"] = e.get("version", "-")
-                    t["cipher"] = e.get("cipher", "-")
+        mine = tls_by_connection(events, ident, by_flow)
+        nth = {}
         for r in rows:
             k = ((norm_addr(r["id.orig_h"]), int(r["id.orig_p"])),
                  (norm_addr(r["id.resp_h"]), int(r["id.resp_p"])))
+            i = nth.get(k, 0)
+            nth[k] = i + 1
             want = {f: r[f] for f in ("server_name", "version", "cipher")}
-            got = mine.get(k, {})
+            flows = mine.get(k, [])
+            got = flows[i] if i < len(flows) else {}
             got = {f: got.get(f, "-") for f in want}
             what = "tls %s:%s" % (r["id.orig_h"], r["id.orig_p"])
+            if i > 0:
+                what += " #%d" % (i + 1)
             verdict(pcap, "tls", what, got == want, "got %s, Zeek %s" % (got, want))
 
     # DNS: each Zeek row is a query; Zeek's rcode says whether it saw the
