@@ -58,9 +58,9 @@
  * updates are not exported (counted in updates_skipped, said once at
  * close) and its flow_end record carries its totals, so the sums stay
  * exact; an entry whose flow sent no update for IPFIX_TRACK_STALE of
- * packet time (its end was lost) may be reused. flowStartMilliseconds
- * and flowEndMilliseconds of every record are the flow's first packet and
- * its last packet so far.
+ * packet time (its end was lost) may be reused when its set has no free
+ * way. flowStartMilliseconds and flowEndMilliseconds of every record are
+ * the flow's first packet and its last packet so far.
  *
  * flowEndReason: idle -> idle timeout (1); flow_update -> active timeout
  * (2); fin, rst -> end of flow detected (3); shutdown, parse_error ->
@@ -919,15 +919,22 @@ ipfix_track_get(struct ipfix *p, uint64_t flow_id, uint64_t ts)
 		if (p->track == NULL)
 			return NULL;
 	}
+	/*
+	 * A free way first; a stale one only when none is free, so that a
+	 * jump in packet time (captures hold such packets) cannot take the
+	 * entry of a flow that is still open while a free way exists.
+	 */
 	set = ipfix_track_set(p, flow_id);
-	for (unsigned int w = 0; w < IPFIX_TRACK_WAYS; w++) {
-		struct ipfix_track *e = &set[w];
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int w = 0; w < IPFIX_TRACK_WAYS; w++) {
+			struct ipfix_track *e = &set[w];
 
-		if (!e->used || ts > e->last_ts + IPFIX_TRACK_STALE) {
-			memset(e, 0, sizeof(*e));
-			e->used = 1;
-			e->flow_id = flow_id;
-			return e;
+			if (!e->used || (pass == 1 && ts > e->last_ts + IPFIX_TRACK_STALE)) {
+				memset(e, 0, sizeof(*e));
+				e->used = 1;
+				e->flow_id = flow_id;
+				return e;
+			}
 		}
 	}
 	return NULL;
