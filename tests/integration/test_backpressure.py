@@ -6,13 +6,17 @@
 
 A pcap of N one-packet UDP flows is written here (N flow_start and N
 flow_end events, N IPFIX records at the end of the run). flowscope runs
-it with `--full-policy drop` (the live default: a full event ring drops
-events instead of holding RX) and the export lcore, against two stalled
-readers:
+it with the export lcore against two stalled readers:
 
   (a) an IPFIX TCP collector that accepts the connection and never reads
-      (its receive buffer made small), next to ndjson to a regular file;
-  (b) ndjson to a pipe that nobody reads for STALL seconds (the export
+      (its receive buffer made small), next to ndjson to a regular file,
+      with `--full-policy hold`: RX waits for the export lcore, so all N
+      records reach the IPFIX sink (several MB, more than its 1 MiB queue
+      plus the kernel's largest socket buffer hold), and the run still
+      ends because the sink never blocks the export lcore;
+  (b) with `--full-policy drop` (the live default: a full event ring drops
+      events instead of holding RX),
+      ndjson to a pipe that nobody reads for STALL seconds (the export
       lcore blocks in write(2)), read to the end afterwards.
 
 Each run must end by itself (no deadlock), with exit status 0, and its
@@ -138,7 +142,7 @@ def case_ipfix(flowscope, pcap, tmp):
     nd = os.path.join(tmp, "a.ndjson")
     t0 = time.time()
     try:
-        p = subprocess.run([flowscope, "--pcap", pcap, "--full-policy", "drop",
+        p = subprocess.run([flowscope, "--pcap", pcap, "--full-policy", "hold",
                             "--output", "ipfix:tcp://127.0.0.1:%d" % box["port"],
                             "--output", "ndjson:" + nd],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
@@ -156,8 +160,8 @@ def case_ipfix(flowscope, pcap, tmp):
     ip, js = sink(st, "ipfix"), sink(st, "ndjson")
     if box.get("accepted", 0) < 1:
         fail("(a) the collector saw no connection")
-    if ip is None or ip["dropped"] == 0 or ip["written"] == 0:
-        fail("(a) ipfix sink %r: expected records both written and dropped" % ip)
+    if ip is None or ip["records"] != N or ip["dropped"] == 0 or ip["written"] == 0:
+        fail("(a) ipfix sink %r: expected all %d records, both written and dropped" % (ip, N))
     # The file holds what the ndjson sink wrote, plus the final stats line itself.
     if js is None or js["dropped"] != 0 or len(lines) != js["written"] + 1:
         fail("(a) ndjson sink %r, %d lines in the file" % (js, len(lines)))
