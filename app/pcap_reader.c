@@ -65,10 +65,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_prefetch.h>
+
 #include <fc_common.h>
 
 #include "pcap_reader.h"
 
+/* How far ahead of the record being read the next ones are prefetched. */
+#define READ_AHEAD     4096u
 #define PCAP_FILE_HDR  24u
 #define PCAP_REC_HDR   16u
 #define PCAP_MAGIC_US  0xa1b2c3d4u
@@ -237,6 +241,10 @@ pcap_burst(struct app_pcap_reader *r, struct fc_frame *f, unsigned int n,
 		const size_t left = size - pos;
 		const uint8_t *h = base + pos;
 		uint32_t cap, len;
+
+		/* Records are read in order: start loading the ones to come. */
+		if (left > READ_AHEAD)
+			rte_prefetch0(h + READ_AHEAD);
 
 		if (left < PCAP_REC_HDR) {
 			if (left == 0)

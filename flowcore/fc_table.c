@@ -136,9 +136,13 @@ fc_table_create(const struct fc_table_params *p)
 	}
 	t->n_records = (uint32_t)max_id + 1;
 	t->capacity = p->entries;
-	t->hot.rec = rte_zmalloc_socket("fc_flow",
-					sizeof(struct fc_flow) * t->n_records,
-					RTE_CACHE_LINE_SIZE, p->socket_id);
+	/*
+	 * Not zeroed: fc_table_add() clears a record when its flow arrives,
+	 * so the pages of a table that never fills are never touched.
+	 */
+	t->hot.rec = rte_malloc_socket("fc_flow",
+				       sizeof(struct fc_flow) * t->n_records,
+				       RTE_CACHE_LINE_SIZE, p->socket_id);
 	if (t->hot.rec == NULL) {
 		fc_table_free(t);
 		rte_errno = ENOMEM;

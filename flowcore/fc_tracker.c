@@ -112,6 +112,7 @@ struct fc_tracker {
 	int32_t freed[MAX_UPDATES * 2]; /**< positions freed during this burst */
 	unsigned int n_freed;
 	unsigned int n_added;
+	uint32_t end_iter;          /**< where fc_tracker_end_all() goes on */
 	uint32_t added_hash[MAX_UPDATES]; /**< hashes of the flows this burst created */
 };
 
@@ -200,8 +201,9 @@ params_defaults(struct fc_tracker_params *p)
 	}
 	if (p->event_capacity == 0)
 		p->event_capacity = 4096;
-	if (p->event_capacity < 1024)
-		p->event_capacity = 1024;
+	/* Room for the worst case of one full chunk. */
+	if (p->event_capacity < FC_TRACKER_BURST * FC_PKT_MAX_LAYERS * EVENTS_PER_UPDATE + 1)
+		p->event_capacity = FC_TRACKER_BURST * FC_PKT_MAX_LAYERS * EVENTS_PER_UPDATE + 1;
 }
 
 /* Index of a timeout value in the table's list, added if new; -1 when full. */
@@ -1543,11 +1545,15 @@ fc_tracker_burst(struct fc_tracker *tr, const struct fc_frame *frames,
 
 	while (done < n) {
 		unsigned int k = n - done;
+		/* Frames whose worst case still fits the event buffer. */
+		unsigned int fit = (tr->cap_ev - tr->n_ev - 1) /
+			(FC_PKT_MAX_LAYERS * EVENTS_PER_UPDATE);
 
 		if (k > FC_TRACKER_BURST)
 			k = FC_TRACKER_BURST;
-		if (tr->cap_ev - tr->n_ev <
-		    k * FC_PKT_MAX_LAYERS * EVENTS_PER_UPDATE + 1)
+		if (k > fit)
+			k = fit;
+		if (k == 0)
 			break;
 		burst_chunk(tr, frames + done, k);
 		done += k;
@@ -1580,15 +1586,30 @@ fc_tracker_expire(struct fc_tracker *tr, uint64_t now_ns)
 uint32_t
 fc_tracker_end_all(struct fc_tracker *tr, uint64_t now_ns)
 {
-	uint32_t iter = 0;
 	int32_t pos;
+	int wrapped = 0;
 
 	if (now_ns > tr->now)
 		tr->now = now_ns;
 	tr->reserve = 2;
-	while (tr->n_ev < tr->cap_ev &&
-	       (pos = fc_table_iterate(tr->table, &iter)) != FC_TABLE_MISS) {
-		const struct fc_flow *f = fc_table_flow(tr->table, pos);
+	/*
+	 * The walk goes on where the previous call stopped (its event buffer
+	 * was full), so ending N flows costs one pass over the table, not one
+	 * per call; a flow created behind it meanwhile is found by starting
+	 * over once at the end.
+	 */
+	while (tr->n_ev < tr->cap_ev) {
+		const struct fc_flow *f;
+
+		pos = fc_table_iterate(tr->table, &tr->end_iter);
+		if (pos == FC_TABLE_MISS) {
+			tr->end_iter = 0;
+			if (wrapped || fc_table_count(tr->table) == 0)
+				break;
+			wrapped = 1;
+			continue;
+		}
+		f = fc_table_flow(tr->table, pos);
 
 		/* Already idle past its timeout: it ends idle, as the wheel would have ended it. */
 		if (fc_table_expiry_s(tr->table, f) <= tr->now / FC_NS_PER_SEC)

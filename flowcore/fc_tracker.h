@@ -55,8 +55,11 @@ extern "C" {
 /** @internal opaque tracker handle */
 struct fc_tracker;
 
-/** Most frames fc_tracker_burst() looks up in one go. */
-#define FC_TRACKER_BURST 32
+/**
+ * Most frames fc_tracker_burst() looks up in one go: rte_hash's bulk
+ * maximum, so each of its rounds of memory accesses serves 64 packets.
+ */
+#define FC_TRACKER_BURST 64
 
 /**
  * Most per-port timeout overrides. Together with the seven state timeouts
@@ -108,7 +111,7 @@ struct fc_tracker_params {
 	struct fc_port_timeout port_timeouts[FC_TRACKER_MAX_PORT_TIMEOUTS];
 	uint32_t expire_budget;    /**< wheel visits per fc_tracker_expire() (default 256) */
 	uint32_t evict_budget;     /**< flows examined to pick an eviction victim (default 64) */
-	uint32_t event_capacity;   /**< event buffer entries (default 4096, min 1024) */
+	uint32_t event_capacity;   /**< event buffer entries (default 4096; at least the worst case of one chunk, 2113) */
 	uint32_t flow_update_interval; /**< s between flow_update events of a long-lived flow; 0 = none */
 	uint8_t verify_checksums;  /**< 1: check TCP/UDP checksums; a bad one is Zeek's C letter and the packet is only counted */
 	uint8_t reasm_enabled;     /**< 1: reassemble TCP payload */
