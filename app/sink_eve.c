@@ -237,56 +237,18 @@ ew_raw(struct eve_w *w, const char *p, size_t n)
 
 #define EW_LIT(w, lit) ew_raw((w), (lit), sizeof(lit) - 1)
 
-/* Two decimal digits per step: numbers are most of a flow record. */
-static const char digits2[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-/* Powers of ten: u64_pow10[n] is the smallest number of n + 1 digits. */
-static const uint64_t u64_pow10[20] = {
-	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-	1000000000000ull, 10000000000000ull, 100000000000000ull,
-	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-	1000000000000000000ull, 10000000000000000000ull,
-};
-
-/* v in decimal, written so that it ends at end; returns its first character. */
-static inline char *
-u64_dec(char *end, uint64_t v)
-{
-	char *p = end;
-
-	while (v >= 100) {
-		unsigned int r = (unsigned int)(v % 100);
-
-		v /= 100;
-		p -= 2;
-		memcpy(p, &digits2[2 * r], 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, &digits2[2 * v], 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
-}
 
 static inline void
 ew_u64(struct eve_w *w, uint64_t v)
 {
-	unsigned int n = 1;
-
 	/* Digits straight into the line: no copy. */
-	while (n < 20 && v >= u64_pow10[n])
-		n++;
+	unsigned int n = fc_event_u64_len(v);
+
 	if (w->overflow || n >= w->len - w->pos) {
 		w->overflow = 1;
 		return;
 	}
-	u64_dec(w->buf + w->pos + n, v);
+	fc_event_u64_back(w->buf + w->pos + n, v);
 	w->pos += n;
 }
 
@@ -315,21 +277,21 @@ ew_time(struct eve_w *w, const char *name, uint64_t ts_ns)
 		unsigned int m = mp < 10 ? mp + 3 : mp - 9;
 		unsigned int y = (unsigned int)(yoe + era * 400 + (m <= 2)) % 10000;
 
-		memcpy(w->date, &digits2[2 * (y / 100)], 2);
-		memcpy(w->date + 2, &digits2[2 * (y % 100)], 2);
+		memcpy(w->date, &fc_event_digits2[2 * (y / 100)], 2);
+		memcpy(w->date + 2, &fc_event_digits2[2 * (y % 100)], 2);
 		w->date[4] = '-';
-		memcpy(w->date + 5, &digits2[2 * m], 2);
+		memcpy(w->date + 5, &fc_event_digits2[2 * m], 2);
 		w->date[7] = '-';
-		memcpy(w->date + 8, &digits2[2 * d], 2);
+		memcpy(w->date + 8, &fc_event_digits2[2 * d], 2);
 		w->day = sec / 86400 + 1;
 	}
 	memcpy(t + 1, w->date, sizeof(w->date));
-	memcpy(t + 12, &digits2[2 * (sod / 3600)], 2);
-	memcpy(t + 15, &digits2[2 * (sod / 60 % 60)], 2);
-	memcpy(t + 18, &digits2[2 * (sod % 60)], 2);
-	memcpy(t + 21, &digits2[2 * (usec / 10000)], 2);
-	memcpy(t + 23, &digits2[2 * (usec / 100 % 100)], 2);
-	memcpy(t + 25, &digits2[2 * (usec % 100)], 2);
+	memcpy(t + 12, &fc_event_digits2[2 * (sod / 3600)], 2);
+	memcpy(t + 15, &fc_event_digits2[2 * (sod / 60 % 60)], 2);
+	memcpy(t + 18, &fc_event_digits2[2 * (sod % 60)], 2);
+	memcpy(t + 21, &fc_event_digits2[2 * (usec / 10000)], 2);
+	memcpy(t + 23, &fc_event_digits2[2 * (usec / 100 % 100)], 2);
+	memcpy(t + 25, &fc_event_digits2[2 * (usec % 100)], 2);
 	EW_LIT(w, "\"");
 	ew_raw(w, name, strlen(name));
 	EW_LIT(w, "\":");

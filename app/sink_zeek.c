@@ -366,56 +366,18 @@ zw_raw(struct zw *w, const char *p, size_t n)
 
 #define ZW_LIT(w, lit) zw_raw((w), (lit), sizeof(lit) - 1)
 
-/* Two decimal digits per step: numbers are most of a flow record. */
-static const char digits2[201] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-/* Powers of ten: u64_pow10[n] is the smallest number of n + 1 digits. */
-static const uint64_t u64_pow10[20] = {
-	1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull,
-	100000000ull, 1000000000ull, 10000000000ull, 100000000000ull,
-	1000000000000ull, 10000000000000ull, 100000000000000ull,
-	1000000000000000ull, 10000000000000000ull, 100000000000000000ull,
-	1000000000000000000ull, 10000000000000000000ull,
-};
-
-/* v in decimal, written so that it ends at end; returns its first character. */
-static inline char *
-u64_dec(char *end, uint64_t v)
-{
-	char *p = end;
-
-	while (v >= 100) {
-		unsigned int r = (unsigned int)(v % 100);
-
-		v /= 100;
-		p -= 2;
-		memcpy(p, &digits2[2 * r], 2);
-	}
-	if (v >= 10) {
-		p -= 2;
-		memcpy(p, &digits2[2 * v], 2);
-	} else {
-		*--p = (char)('0' + v);
-	}
-	return p;
-}
 
 static void
 zw_u64(struct zw *w, uint64_t v)
 {
-	unsigned int n = 1;
-
 	/* Digits straight into the line: no copy. */
-	while (n < 20 && v >= u64_pow10[n])
-		n++;
+	unsigned int n = fc_event_u64_len(v);
+
 	if (w->overflow || n >= w->len - w->pos) {
 		w->overflow = 1;
 		return;
 	}
-	u64_dec(w->buf + w->pos + n, v);
+	fc_event_u64_back(w->buf + w->pos + n, v);
 	w->pos += n;
 }
 

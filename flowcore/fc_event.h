@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "fc_common.h"
 #include "fc_key.h"
@@ -211,6 +212,58 @@ int fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len);
 
 /** Format a ns timestamp as seconds with microseconds ("1700000000.123456"). */
 int fc_event_ts_str(uint64_t ts_ns, char *buf, size_t len);
+
+/**
+ * Decimal rendering shared by the JSON, EVE and Zeek writers (numbers are
+ * most of a flow record): fc_event_digits2 holds "00" to "99", two
+ * characters per pair (and a NUL).
+ */
+extern const char fc_event_digits2[201];
+
+/** Number of decimal digits of v (1 to 20). */
+static inline unsigned int
+fc_event_u64_len(uint64_t v)
+{
+	static const uint64_t pow10[20] = {
+		1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull,
+		10000000ull, 100000000ull, 1000000000ull, 10000000000ull,
+		100000000000ull, 1000000000000ull, 10000000000000ull,
+		100000000000000ull, 1000000000000000ull, 10000000000000000ull,
+		100000000000000000ull, 1000000000000000000ull,
+		10000000000000000000ull,
+	};
+	unsigned int n = 1;
+
+	while (n < 20 && v >= pow10[n])
+		n++;
+	return n;
+}
+
+/**
+ * v in decimal, written so that it ends just before end (the caller left
+ * fc_event_u64_len(v) characters of room).
+ * @return its first character.
+ */
+static inline char *
+fc_event_u64_back(char *end, uint64_t v)
+{
+	char *p = end;
+
+	while (v >= 100) {
+		unsigned int r = (unsigned int)(v % 100);
+
+		v /= 100;
+		p -= 2;
+		memcpy(p, &fc_event_digits2[2 * r], 2);
+	}
+	if (v >= 10) {
+		p -= 2;
+		memcpy(p, &fc_event_digits2[2 * v], 2);
+	} else {
+		*--p = (char)('0' + v);
+	}
+	return p;
+}
 
 #ifdef __cplusplus
 }

@@ -58,6 +58,8 @@
 #include <fc_flow.h>
 #include <fc_tracker.h>
 
+#include "bench_common.h"
+
 #define FRAME_LEN 60            /* 64 on the wire minus the FCS */
 #define BURST 32
 #define RING 64                 /* frame slots, as mbufs behind a queue */
@@ -102,39 +104,6 @@ struct churn {
 	uint64_t memory;
 	uint64_t reasons[FC_END_MAX];
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown CPU");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "model name", 10) == 0) {
-			char *p = strchr(line, ':');
-
-			if (p != NULL) {
-				p += 2;
-				p[strcspn(p, "\n")] = '\0';
-				snprintf(buf, len, "%s", p);
-			}
-			break;
-		}
-	}
-	fclose(f);
-}
 
 static inline void
 put16(uint8_t *p, uint32_t v)

@@ -32,6 +32,8 @@
 #include <fc_event.h>
 #include <fc_l7.h>
 
+#include "bench_common.h"
+
 #define SEG 1448
 
 static struct fc_event_session bench_ev;
@@ -55,39 +57,6 @@ sink_end(void *arg)
 }
 
 static const struct fc_l7_sink bench_sink = { sink_begin, sink_end, NULL };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown CPU");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "model name", 10) == 0) {
-			char *p = strchr(line, ':');
-
-			if (p != NULL) {
-				p += 2;
-				p[strcspn(p, "\n")] = '\0';
-				snprintf(buf, len, "%s", p);
-			}
-			break;
-		}
-	}
-	fclose(f);
-}
 
 /* One side's bytes of a connection. */
 struct stream {

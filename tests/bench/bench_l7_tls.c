@@ -29,6 +29,8 @@
 
 #include <fc_l7.h>
 
+#include "bench_common.h"
+
 extern const struct fc_l7_parser fc_l7_tls;
 
 /* ndpi-443-curl, first ClientHello and ServerHello records (tshark follow). */
@@ -84,37 +86,6 @@ sink_end(void *arg, struct fc_l7_msg *m)
 
 	(void)m;
 	s->msgs++;
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown CPU");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *p = strstr(line, "model name");
-
-		if (p != NULL && (p = strchr(p, ':')) != NULL) {
-			p += 2;
-			p[strcspn(p, "\n")] = '\0';
-			snprintf(buf, len, "%s", p);
-			break;
-		}
-	}
-	fclose(f);
 }
 
 static size_t

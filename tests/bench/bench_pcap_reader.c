@@ -24,17 +24,9 @@
 #include <sys/stat.h>
 
 #include "pcap_reader.h"
+#include "bench_common.h"
 
 #define MAX_BURST 256
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void
 usage(void)

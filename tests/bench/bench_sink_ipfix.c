@@ -24,42 +24,10 @@
 #include <unistd.h>
 
 #include "sink.h"
+#include "bench_common.h"
 
 #define POOL 4096
 #define BURST 32
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown CPU");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "model name", 10) == 0) {
-			char *p = strchr(line, ':');
-
-			if (p != NULL) {
-				p += 2;
-				p[strcspn(p, "\n")] = '\0';
-				snprintf(buf, len, "%s", p);
-			}
-			break;
-		}
-	}
-	fclose(f);
-}
 
 static void
 make_event(struct fc_event *ev, uint32_t i, int v6)

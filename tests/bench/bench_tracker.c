@@ -48,42 +48,10 @@
 #include <fc_tracker.h>
 
 #include "thp_heap.h"
+#include "bench_common.h"
 
 #define FRAME_LEN 64
 #define BURST 32
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-cpu_model(char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	char line[256];
-
-	snprintf(buf, len, "unknown CPU");
-	if (f == NULL)
-		return;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "model name", 10) == 0) {
-			char *p = strchr(line, ':');
-
-			if (p != NULL) {
-				p += 2;
-				p[strcspn(p, "\n")] = '\0';
-				snprintf(buf, len, "%s", p);
-			}
-			break;
-		}
-	}
-	fclose(f);
-}
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 

@@ -109,9 +109,10 @@ drain(struct fc_tracker *tr, struct counts *c)
 	fc_tracker_events_clear(tr);
 }
 
+/* Track frames (1 us apart from ts), handing the events to take() after each burst. */
 static void
-feed(struct fc_tracker *tr, struct frame *frs, unsigned int n, uint64_t ts,
-     struct counts *c)
+feed_to(struct fc_tracker *tr, struct frame *frs, unsigned int n, uint64_t ts,
+	void (*take)(struct fc_tracker *, void *), void *arg)
 {
 	struct fc_frame f[64];
 	unsigned int i, done = 0;
@@ -125,8 +126,21 @@ feed(struct fc_tracker *tr, struct frame *frs, unsigned int n, uint64_t ts,
 	}
 	while (done < n) {
 		done += fc_tracker_burst(tr, f + done, n - done);
-		drain(tr, c);
+		take(tr, arg);
 	}
+}
+
+static void
+take_counts(struct fc_tracker *tr, void *arg)
+{
+	drain(tr, arg);
+}
+
+static void
+feed(struct fc_tracker *tr, struct frame *frs, unsigned int n, uint64_t ts,
+     struct counts *c)
+{
+	feed_to(tr, frs, n, ts, take_counts, c);
 }
 
 static void
@@ -625,23 +639,16 @@ drain_log(struct fc_tracker *tr, struct ev_log *lg)
 }
 
 static void
+take_log(struct fc_tracker *tr, void *arg)
+{
+	drain_log(tr, arg);
+}
+
+static void
 feed_log(struct fc_tracker *tr, struct frame *frs, unsigned int n, uint64_t ts,
 	 struct ev_log *lg)
 {
-	struct fc_frame f[64];
-	unsigned int i, done = 0;
-
-	assert_true(n <= 64);
-	for (i = 0; i < n; i++) {
-		f[i].data = frs[i].buf;
-		f[i].cap_len = frs[i].len;
-		f[i].wire_len = 0;
-		f[i].ts = ts + i * 1000;
-	}
-	while (done < n) {
-		done += fc_tracker_burst(tr, f + done, n - done);
-		drain_log(tr, lg);
-	}
+	feed_to(tr, frs, n, ts, take_log, lg);
 }
 
 /*
