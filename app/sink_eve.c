@@ -91,9 +91,7 @@
  *          answer record per response ("version":2, "type":"answer", id,
  *          flags in hex, qr/aa/tc/rd/ra when set, rrname and rrtype of the
  *          question, rcode, and "answers": one object per answer with
- *          rdata and ttl). The DNS parser keeps each answer's data and
- *          TTL but not its owner name and type, so answers carry no
- *          rrname/rrtype and there is no "grouped" object. A query that
+ *          rrname, rrtype, ttl and rdata; no "grouped" object). A query that
  *          got no answer is not a record (Suricata logs only its query).
  *          rrtype uses Suricata's names (ANY for Zeek's "*").
  * Session messages of a flow whose addresses never came (see sink.h) are
@@ -179,7 +177,8 @@ struct eve_fields {
 	    h_status, h_resp_len;
 	int t_sni, t_version, t_ja3, t_ja3_full, t_ja3s, t_ja3s_full, t_ja4;
 	int d_trans_id, d_opcode, d_rcode, d_rcode_name, d_aa, d_tc, d_rd, d_ra, d_z,
-	    d_query, d_qtype, d_qtype_name, d_answers, d_ttls;
+	    d_query, d_qtype, d_qtype_name, d_answers, d_answer_names, d_answer_types,
+	    d_ttls;
 	int k_query, k_response;
 };
 
@@ -809,6 +808,22 @@ ew_rrtype(struct eve_w *w, const struct eve *d, const struct fc_event *ev)
 	}
 }
 
+/* The i-th value of a repeated session field: 1 (p and len set), or 0. */
+static int
+eve_l7_nth(const struct fc_event_session *s, int field, unsigned int i,
+	   const uint8_t **p, uint16_t *len)
+{
+	uint16_t off = 0;
+	uint8_t fid, type;
+
+	if (field < 0)
+		return 0;
+	while (fc_l7_next_field(s, &off, &fid, &type, p, len))
+		if (fid == field && i-- == 0)
+			return 1;
+	return 0;
+}
+
 static uint64_t
 eve_l7_u64(const struct fc_event *ev, int field)
 {
@@ -886,31 +901,41 @@ eve_render_dns(const struct eve *d, const struct app_join_flow *f,
 			ew_u64(&w, rcode);
 			EW_LIT(&w, "\"");
 		}
-		/* answers[i] pairs the i-th answer with the i-th TTL. */
+		/* answers[i]: the i-th entries of the parser's four parallel arrays. */
 		while (fc_l7_next_field(s, &off, &fid, &type, &p, &plen)) {
-			uint16_t off2 = 0, l2;
-			uint8_t f2, t2;
-			const uint8_t *p2;
-			unsigned int nt = 0;
+			const uint8_t *np, *tp, *xp;
+			uint16_t nl, tl, xl;
+			uint64_t ttl;
 
 			if (fid != k->d_answers || type != FC_L7_T_STR)
 				continue;
-			if (na++ == 0)
-				EW_LIT(&w, ",\"answers\":[{\"rdata\":");
+			if (na == 0)
+				EW_LIT(&w, ",\"answers\":[{");
 			else
-				EW_LIT(&w, ",{\"rdata\":");
-			ew_str(&w, p, plen);
-			while (fc_l7_next_field(s, &off2, &f2, &t2, &p2, &l2)) {
-				uint64_t ttl;
-
-				if (f2 != k->d_ttls || l2 != sizeof(ttl) || nt++ != na - 1)
-					continue;
-				memcpy(&ttl, p2, sizeof(ttl));
-				EW_LIT(&w, ",\"ttl\":");
-				ew_u64(&w, ttl);
-				break;
+				EW_LIT(&w, ",{");
+			if (eve_l7_nth(s, k->d_answer_names, na, &np, &nl)) {
+				EW_LIT(&w, "\"rrname\":");
+				ew_str(&w, np, nl);
+				EW_LIT(&w, ",");
 			}
+			if (eve_l7_nth(s, k->d_answer_types, na, &tp, &tl)) {
+				EW_LIT(&w, "\"rrtype\":");
+				if (tl == 1 && tp[0] == '*')
+					EW_LIT(&w, "\"ANY\"");
+				else
+					ew_str(&w, tp, tl);
+				EW_LIT(&w, ",");
+			}
+			if (eve_l7_nth(s, k->d_ttls, na, &xp, &xl) && xl == sizeof(ttl)) {
+				memcpy(&ttl, xp, sizeof(ttl));
+				EW_LIT(&w, "\"ttl\":");
+				ew_u64(&w, ttl);
+				EW_LIT(&w, ",");
+			}
+			EW_LIT(&w, "\"rdata\":");
+			ew_str(&w, p, plen);
 			EW_LIT(&w, "}");
+			na++;
 		}
 		if (na > 0)
 			EW_LIT(&w, "]");
@@ -1085,6 +1110,8 @@ eve_resolve_fields(struct eve_fields *k)
 	k->d_qtype = app_l7_field(FC_L7_DNS, "qtype");
 	k->d_qtype_name = app_l7_field(FC_L7_DNS, "qtype_name");
 	k->d_answers = app_l7_field(FC_L7_DNS, "answers");
+	k->d_answer_names = app_l7_field(FC_L7_DNS, "answer_names");
+	k->d_answer_types = app_l7_field(FC_L7_DNS, "answer_types");
 	k->d_ttls = app_l7_field(FC_L7_DNS, "TTLs");
 	k->k_query = app_l7_kind(FC_L7_DNS, "query");
 	k->k_response = app_l7_kind(FC_L7_DNS, "response");

@@ -114,6 +114,19 @@ put(struct fc_l7_msg *m, uint8_t field, uint8_t type, const void *p, size_t len)
 }
 
 int
+fc_l7_room(struct fc_l7_msg *m, size_t n_fields, size_t value_bytes)
+{
+	if (m == NULL || m->s == NULL)
+		return -ENOSPC;
+	if (n_fields > sizeof(m->s->data) || value_bytes > sizeof(m->s->data) ||
+	    m->s->used + n_fields * REC_HDR + value_bytes > sizeof(m->s->data)) {
+		m->s->truncated = 1;
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+int
 fc_l7_put_str(struct fc_l7_msg *m, uint8_t field, const void *p, size_t len)
 {
 	return put(m, field, FC_L7_T_STR, p, len);

@@ -104,6 +104,12 @@ int fc_l7_put_cstr(struct fc_l7_msg *m, uint8_t field, const char *s);
 int fc_l7_put_u64(struct fc_l7_msg *m, uint8_t field, uint64_t v);
 int fc_l7_put_bool(struct fc_l7_msg *m, uint8_t field, int v);
 int fc_l7_put_ts(struct fc_l7_msg *m, uint8_t field, uint64_t ns);
+/**
+ * Whether n_fields more fields holding value_bytes in all still fit: 0,
+ * or -ENOSPC (message marked truncated). For fields that belong together
+ * (the i-th entries of parallel arrays): check first, then put all.
+ */
+int fc_l7_room(struct fc_l7_msg *m, size_t n_fields, size_t value_bytes);
 
 /** Walk the records of a session body: returns 1 and fills the out
  * parameters for record at *off (advancing it), 0 at the end. */

@@ -12,8 +12,11 @@
  * TC, RD, RA and Z (the three bits after RA), the first question as
  * query, qclass, qclass_name, qtype, qtype_name (questions: the count, only
  * when there is more than one), and for responses the answer section as
- * answers (repeated, presentation text) with TTLs (repeated, seconds), and
- * rtt_us, the time from the matching query to the response in
+ * answers (repeated, presentation text) with TTLs (repeated, seconds),
+ * each answer's owner name and type as answer_names and answer_types
+ * (repeated, the type by its mnemonic or in decimal; the i-th entries of
+ * the four arrays describe the i-th answer: an answer that does not fit
+ * the event ends the arrays, so they stay aligned), and rtt_us, the time from the matching query to the response in
  * microseconds. Answers are rendered as Zeek's dns.log renders them: A and
  * AAAA as addresses, CNAME, NS and PTR as the name, MX as the exchange
  * name and SRV as the target name (Zeek drops preference, priority,
@@ -93,6 +96,8 @@
 	X(QTYPE,       "qtype",       FC_L7_T_U64,  0) \
 	X(QTYPE_NAME,  "qtype_name",  FC_L7_T_STR,  0) \
 	X(QUESTIONS,   "questions",   FC_L7_T_U64,  0) \
+	X(ANSWER_NAMES, "answer_names", FC_L7_T_STR, 1) \
+	X(ANSWER_TYPES, "answer_types", FC_L7_T_STR, 1) \
 	X(ANSWERS,     "answers",     FC_L7_T_STR,  1) \
 	X(TTLS,        "TTLs",        FC_L7_T_U64,  1) \
 	X(RTT_US,      "rtt_us",      FC_L7_T_U64,  0) \
@@ -424,6 +429,33 @@ put_question(struct fc_l7_msg *m, const char *name, uint32_t name_len,
 }
 
 /*
+ * One answer: its four array entries, all or none (a message that runs
+ * out of room keeps the arrays aligned). @return 1 when it did not fit.
+ */
+static int
+put_answer(struct fc_l7_msg *m, const char *name, uint32_t name_len, uint16_t type,
+	   const char *ans, uint32_t ans_len, uint32_t ttl)
+{
+	const char *tn = dns_type_name(type);
+	char num[8];
+	uint32_t tl;
+
+	if (tn == NULL) {
+		tl = (uint32_t)snprintf(num, sizeof(num), "%u", type);
+		tn = num;
+	} else {
+		tl = (uint32_t)strlen(tn);
+	}
+	if (fc_l7_room(m, 4, name_len + tl + ans_len + sizeof(uint64_t)) != 0)
+		return 1;
+	fc_l7_put_str(m, DF_ANSWER_NAMES, name, name_len);
+	fc_l7_put_str(m, DF_ANSWER_TYPES, tn, tl);
+	fc_l7_put_str(m, DF_ANSWERS, ans, ans_len);
+	fc_l7_put_u64(m, DF_TTLS, ttl);
+	return 0;
+}
+
+/*
  * Walk a whole message. m == NULL: validate only. Fills *q with the first
  * question. @return NULL, or the reason it is malformed.
  */
@@ -434,6 +466,7 @@ dns_walk(const uint8_t *msg, uint32_t n, struct dns_q *q, struct fc_l7_msg *m)
 	uint32_t off = 12;
 	char name[DNS_NAME_MAX];
 	char ans[DNS_ANSWER_MAX];
+	int full = 0;
 
 	if (n < 12)
 		return "dns: message shorter than its header";
@@ -462,9 +495,10 @@ dns_walk(const uint8_t *msg, uint32_t n, struct dns_q *q, struct fc_l7_msg *m)
 	for (uint32_t i = 0; i < (uint32_t)an + ns + ar; i++) {
 		uint16_t type, rdlen;
 		uint32_t ttl;
-		int l;
+		int l, nl;
 
-		if (dns_name(msg, n, &off, name) < 0)
+		nl = dns_name(msg, n, &off, name);
+		if (nl < 0)
 			return "dns: bad record name";
 		if (off + 10 > n)
 			return "dns: truncated record";
@@ -478,10 +512,9 @@ dns_walk(const uint8_t *msg, uint32_t n, struct dns_q *q, struct fc_l7_msg *m)
 			l = dns_rdata(msg, type, off, rdlen, m != NULL ? ans : NULL);
 			if (l < 0)
 				return "dns: bad record data";
-			if (m != NULL) {
-				fc_l7_put_str(m, DF_ANSWERS, ans, (uint32_t)l);
-				fc_l7_put_u64(m, DF_TTLS, ttl);
-			}
+			if (m != NULL && !full)
+				full = put_answer(m, name, (uint32_t)nl, type, ans,
+						  (uint32_t)l, ttl);
 		}
 		off += rdlen;
 	}

@@ -616,8 +616,8 @@ test_eve_tls(void **state)
 
 /*
  * dns: a query record and an answer record in Suricata's v2 form (flags
- * rebuilt from the header bits, ANY for "*", answers with rdata and
- * ttl); unanswered queries and queries without a question are not
+ * rebuilt from the header bits, ANY for "*", answers with rrname,
+ * rrtype, ttl and rdata); unanswered queries and queries without a question are not
  * records.
  */
 static void
@@ -650,8 +650,12 @@ test_eve_dns(void **state)
 	put_s(&ev[2], "query", "www.suricata-ids.org");
 	put_u(&ev[2], "qtype", 1);
 	put_s(&ev[2], "qtype_name", "A");
+	put_s(&ev[2], "answer_names", "www.suricata-ids.org");
+	put_s(&ev[2], "answer_types", "CNAME");
 	put_s(&ev[2], "answers", "suricata-ids.org");
 	put_u(&ev[2], "TTLs", 3324);
+	put_s(&ev[2], "answer_names", "suricata-ids.org");
+	put_s(&ev[2], "answer_types", "A");
 	put_s(&ev[2], "answers", "192.0.78.24");
 	put_u(&ev[2], "TTLs", 10);
 	sess(&ev[3], 12, t0 + 2 * USEC, FC_L7_DNS, "unanswered", FC_SIDE_ORIG);
@@ -673,8 +677,10 @@ test_eve_dns(void **state)
 		"\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":45444,"
 		"\"flags\":\"8180\",\"qr\":true,\"rd\":true,\"ra\":true,"
 		"\"rrname\":\"www.suricata-ids.org\",\"rrtype\":\"A\",\"rcode\":\"NOERROR\","
-		"\"answers\":[{\"rdata\":\"suricata-ids.org\",\"ttl\":3324},"
-		"{\"rdata\":\"192.0.78.24\",\"ttl\":10}]},"
+		"\"answers\":[{\"rrname\":\"www.suricata-ids.org\",\"rrtype\":\"CNAME\","
+		"\"ttl\":3324,\"rdata\":\"suricata-ids.org\"},"
+		"{\"rrname\":\"suricata-ids.org\",\"rrtype\":\"A\",\"ttl\":10,"
+		"\"rdata\":\"192.0.78.24\"}]},"
 		"\"community_id\":\"1:SDEXDl65XMdu7j7EFg6VWLuprH4=\"}");
 	assert_true(strncmp(line_n(out, 2), "{\"timestamp\":\"2009-11-22T12:48:09.534255+0000\","
 			    "\"flow_id\":12,\"event_type\":\"flow\"", 78) == 0);

@@ -348,6 +348,11 @@ static const char expect_response[] =
 	"\"AA\":false,\"TC\":false,\"RD\":true,\"RA\":true,\"Z\":0,"
 	"\"query\":\"www.example.com\",\"qclass\":1,\"qclass_name\":\"C_INTERNET\","
 	"\"qtype\":1,\"qtype_name\":\"A\","
+	"\"answer_names\":[\"www.example.com\",\"cdn.example.com\",\"www.example.com\","
+	"\"example.com\",\"example.com\",\"example.com\",\"example.com\","
+	"\"example.com\",\"_sip._tcp.example.com\",\"example.com\",\"example.com\"],"
+	"\"answer_types\":[\"CNAME\",\"A\",\"AAAA\",\"NS\",\"PTR\",\"MX\",\"TXT\","
+	"\"SOA\",\"SRV\",\"HTTPS\",\"4242\"],"
 	"\"answers\":[\"cdn.example.com\",\"93.184.216.34\",\"2001:db8::1\","
 	"\"ns1.example.com\",\"host.in-addr.arpa\",\"mail.example.com\","
 	"\"TXT 6 v=spf1 TXT 4 -all\",\"ns1.example.com\","
@@ -400,6 +405,58 @@ test_dns_txt_rendering(void **st)
 	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n, 2 * MS, &c), 0);
 	end(&h, &c);
 	assert_non_null(strstr(c.out, "\"answers\":[\"TXT 0  TXT 3 a b TXT 1 \\\"\"]"));
+}
+
+/* Elements of the JSON array after key in s (none: 0). */
+static unsigned int
+array_len(const char *s, const char *key)
+{
+	const char *p = strstr(s, key), *e;
+	unsigned int n = 1;
+
+	if (p == NULL)
+		return 0;
+	p += strlen(key);
+	e = strchr(p, ']');
+	assert_non_null(e);
+	for (; p < e; p++)
+		n += *p == ',';
+	return n;
+}
+
+/*
+ * More answers than a session event holds: the message is marked
+ * truncated and the four answer arrays stop at the same answer, so the
+ * i-th entries still describe one record.
+ */
+static void
+test_dns_answers_truncated_aligned(void **st)
+{
+	static struct mb q, r;
+	static struct cap c;
+	static const char *long_name =
+		"a-rather-long-label-for-the-owner-name-of-each-answer.example.com";
+	fc_l7_session_t h = 0;
+	unsigned int n;
+
+	(void)st;
+	cap_reset(&c);
+	build_query(&q, 11);
+	header(&r, 11, 0x8180, 1, 60, 0, 0);
+	putname(&r, "www.example.com");
+	put16(&r, 1);
+	put16(&r, 1);
+	for (unsigned int i = 0; i < 60; i++)
+		rr(&r, long_name, 1, i, "\x5d\xb8\xd8\x22", 4);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_ORIG, q.b, q.n, 1 * MS, &c), 0);
+	assert_int_equal(feed(&h, IPPROTO_UDP, FC_SIDE_RESP, r.b, r.n, 2 * MS, &c), 0);
+	end(&h, &c);
+	assert_non_null(strstr(c.out, "\"truncated\":true"));
+	n = array_len(c.out, "\"answer_names\":[");
+	assert_true(n > 5 && n < 60);
+	assert_int_equal(array_len(c.out, "\"answer_types\":["), n);
+	assert_int_equal(array_len(c.out, "\"answers\":["), n);
+	assert_int_equal(array_len(c.out, "\"TTLs\":["), n);
 }
 
 /*
@@ -1040,6 +1097,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dns_udp_query_response),
 		cmocka_unit_test(test_dns_txt_rendering),
+		cmocka_unit_test(test_dns_answers_truncated_aligned),
 		cmocka_unit_test(test_dns_unanswered),
 		cmocka_unit_test(test_dns_many_outstanding),
 		cmocka_unit_test(test_dns_query_timeout),

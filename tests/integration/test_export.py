@@ -447,7 +447,11 @@ def check_eve_sessions(recs, events, rep, what):
         if t == "dns" and isinstance(body, dict):
             rep.check(body.get("type") in ("query", "answer") and
                       all(isinstance(a, dict) and isinstance(a.get("rdata"), str) and
-                          set(a) <= {"rdata", "ttl"} for a in body.get("answers", [])),
+                          isinstance(a.get("rrname"), str) and
+                          isinstance(a.get("rrtype"), str) and
+                          isinstance(a.get("ttl"), int) and
+                          set(a) == {"rrname", "rrtype", "ttl", "rdata"}
+                          for a in body.get("answers", [])),
                       "%s: EVE dns %r" % (what, body))
         if t == "tls" and isinstance(body, dict):
             rep.check(all(isinstance(body.get(k, {}), dict) and
