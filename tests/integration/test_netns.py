@@ -180,7 +180,13 @@ def main():
                     "--", "--rx-lcores", str(workers), "--max-flows", "4096",
                     "--events", "flow_end", "--output", "ndjson:" + out]
                 proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-                time.sleep(3)  # EAL up, sockets bound
+                # EAL up, both queues' packet sockets open in the namespace
+                # (slow under ASan), then a moment for the port to start.
+                for _ in range(300):
+                    if proc.poll() is not None or packet_sockets(nx) >= 2:
+                        break
+                    time.sleep(0.1)
+                time.sleep(1)
                 if proc.poll() is not None:
                     print("FAIL %s: flowscope exited early (%d): %s"
                           % (name, proc.returncode, proc.stderr.read().decode()))
@@ -227,6 +233,12 @@ def main():
     finally:
         sh("ip", "netns", "del", ns, check=False)
     return 1 if failed else 0
+
+
+def packet_sockets(nx):
+    """AF_PACKET sockets open in the namespace (rows of /proc/net/packet)."""
+    r = sh(*nx, "cat", "/proc/net/packet", check=False)
+    return max(0, len(r.stdout.splitlines()) - 1) if r.returncode == 0 else 0
 
 
 def tap_run(flowscope, shared, nx, eal):

@@ -177,6 +177,13 @@ def main():
         for bad in ("/flowscope/flows,0", "/flowscope/flows,41", "/flowscope/flows,abc"):
             if tel.query(bad) is not None:
                 errs.append("%s: want null (an error)" % bad)
+        # Let the looped file go round at least once (slow under ASan).
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            st = tel.query("/flowscope/stats")
+            if st and st.get("frames", 0) > PACKETS:
+                break
+            time.sleep(0.2)
         tel.close()
 
         proc.send_signal(signal.SIGINT)
