@@ -58,6 +58,7 @@ struct fc_table {
 	struct fc_table_hot hot;     /**< must stay first (inline accessors) */
 	struct rte_hash *hash;       /**< keys -> positions */
 	struct fc_flow_ext *ext;     /**< extension pool */
+	uint64_t *live;              /**< one bit per position: a flow is there */
 	uint32_t ext_free;           /**< first free extension, NIL = none */
 	uint32_t n_ext;              /**< extensions in the pool */
 	uint32_t n_records;          /**< records allocated (max position + 1) */
@@ -91,7 +92,8 @@ fc_table_memory_need(uint32_t entries, uint32_t ext_entries)
 		rte_align64pow2(e + 1) * sizeof(void *) +
 		(e + 1) * sizeof(struct fc_flow) +
 		(uint64_t)ext_entries * sizeof(struct fc_flow_ext) +
-		8 * RTE_CACHE_LINE_SIZE;
+		(e + 64) / 64 * sizeof(uint64_t) +
+		9 * RTE_CACHE_LINE_SIZE;
 }
 
 struct fc_table *
@@ -148,6 +150,15 @@ fc_table_create(const struct fc_table_params *p)
 		rte_errno = ENOMEM;
 		return NULL;
 	}
+	/* Which positions hold a flow: iteration walks positions in order. */
+	t->live = rte_zmalloc_socket("fc_live",
+				     (t->n_records + 63) / 64 * sizeof(uint64_t),
+				     RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (t->live == NULL) {
+		fc_table_free(t);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
 	t->ext_free = NIL;
 	if (p->ext_entries > 0) {
 		t->ext = rte_zmalloc_socket("fc_flow_ext",
@@ -180,6 +191,7 @@ fc_table_free(struct fc_table *t)
 		return;
 	rte_hash_free(t->hash);
 	rte_free(t->hot.rec);
+	rte_free(t->live);
 	rte_free(t->ext);
 	rte_free(t);
 }
@@ -324,6 +336,7 @@ fc_table_add(struct fc_table *t, const struct fc_flow_key *key, uint32_t hash)
 	memset(f, 0, sizeof(*f));
 	f->wheel_next = NIL;
 	f->wheel_prev = NIL;
+	t->live[(uint32_t)pos / 64] |= UINT64_C(1) << ((uint32_t)pos % 64);
 	t->count++;
 	return pos;
 }
@@ -348,6 +361,7 @@ fc_table_del_key(struct fc_table *t, int32_t pos, const struct fc_flow_key *key)
 		return;
 	wheel_unlink(t, (uint32_t)pos);
 	ext_put(t, &t->hot.rec[pos]);
+	t->live[(uint32_t)pos / 64] &= ~(UINT64_C(1) << ((uint32_t)pos % 64));
 	if (rte_hash_del_key_with_hash(t->hash, key,
 				       fc_key_hash_seeded(key, t->hash_seed)) >= 0)
 		t->count--;
@@ -501,12 +515,26 @@ fc_table_evict_candidate(struct fc_table *t, unsigned int budget)
 	return FC_TABLE_MISS;
 }
 
+/*
+ * Positions in order, from the live bitmap: records and key slots are
+ * then read in address order (a walk of rte_hash_iterate() would visit
+ * the buckets in order and the key slots, and records, at random).
+ */
 int32_t
 fc_table_iterate(struct fc_table *t, uint32_t *iter)
 {
-	const void *key;
-	void *data;
-	int32_t pos = rte_hash_iterate(t->hash, &key, &data, iter);
+	uint32_t i = *iter;
 
-	return pos < 0 ? FC_TABLE_MISS : pos;
+	while (i < t->n_records) {
+		uint64_t w = t->live[i / 64] >> (i % 64);
+
+		if (w != 0) {
+			i += (uint32_t)__builtin_ctzll(w);
+			*iter = i + 1;
+			return (int32_t)i;
+		}
+		i = (i | 63) + 1;
+	}
+	*iter = t->n_records;
+	return FC_TABLE_MISS;
 }

@@ -165,7 +165,8 @@ unsigned int fc_table_expire(struct fc_table *t, uint64_t now_ns,
 int32_t fc_table_evict_candidate(struct fc_table *t, unsigned int budget);
 
 /**
- * Iterate over every flow: *iter starts at 0.
+ * Iterate over every flow, in position order: *iter starts at 0. The
+ * walk may delete the flows it visits (and go on with the same *iter).
  * @return next position, or FC_TABLE_MISS at the end.
  */
 int32_t fc_table_iterate(struct fc_table *t, uint32_t *iter);

@@ -32,7 +32,8 @@
  * TCP/UDP checksums updated. The tracker runs as `tracking only` does in
  * the application: no reassembly, no parsers, only flow_end events
  * (drained and counted after every burst, as the RX lcore does), and
- * fc_tracker_expire() after every burst of 32 with its default budget.
+ * fc_tracker_expire() after every burst (FC_TRACKER_BURST frames, as the
+ * RX lcore) with its default budget.
  *
  * Printed per protocol, with the CPU model: for the timed window, flows
  * created, wall seconds, flows created and ended per second, packets per
@@ -61,8 +62,8 @@
 #include "bench_common.h"
 
 #define FRAME_LEN 60            /* 64 on the wire minus the FCS */
-#define BURST 32
-#define RING 64                 /* frame slots, as mbufs behind a queue */
+#define BURST FC_TRACKER_BURST /* as the RX lcore */
+#define RING (2 * BURST)        /* frame slots, as mbufs behind a queue */
 #define MAX_STEPS 6
 #define T0_NS (1700000000ull * 1000000000ull)
 #define CLIENT_NET 0x0a000000u  /* 10.0.0.0/8 */

@@ -17,9 +17,9 @@
  *
  *   table    key + hash of each frame precomputed (copied into a burst
  *            array, prefetched one burst ahead); fc_table_lookup_bulk in
- *            bursts of 32, fc_table_add on a miss, then one counter update
+ *            bursts of FC_TRACKER_BURST, fc_table_add on a miss, then one counter update
  *            in the record (the table's own cost);
- *   tracker  each frame is first copied into a 64-slot ring, as a PMD
+ *   tracker  each frame is first copied into a 2-burst ring, as a PMD
  *            writes received frames into mbufs (so headers are in cache,
  *            as on a real RX path; the copy is timed too, its source is
  *            prefetched one burst ahead), then
@@ -51,7 +51,7 @@
 #include "bench_common.h"
 
 #define FRAME_LEN 64
-#define BURST 32
+#define BURST FC_TRACKER_BURST /* as the RX lcore */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 

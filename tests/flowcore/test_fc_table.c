@@ -389,24 +389,36 @@ test_table_record_layout(void **state)
 	fc_table_free(t);
 }
 
-/* Iteration visits every flow once; deleting while iterating is safe. */
+/*
+ * Iteration visits every flow once, in position order, across several
+ * words of the live bitmap, skipping deleted flows; deleting while
+ * iterating is safe.
+ */
 static void
 test_table_iterate_and_delete(void **state)
 {
-	struct fc_table *t = mk("t_iter", 128);
+	struct fc_table *t = mk("t_iter", 256);
+	int32_t at[200], pos, last = -1;
 	uint32_t iter = 0, seen = 0;
-	int32_t pos;
 	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < 50; i++)
-		add_flow(t, i, 1, 30, 0);
+	for (i = 0; i < 200; i++) {
+		at[i] = add_flow(t, i, 1, 30, 0);
+		assert_true(at[i] >= 0);
+	}
+	for (i = 0; i < 200; i += 3)
+		fc_table_del(t, at[i]);
 	while ((pos = fc_table_iterate(t, &iter)) != FC_TABLE_MISS) {
+		assert_true(pos > last);
+		last = pos;
 		fc_table_del(t, pos);
 		seen++;
 	}
-	assert_int_equal(seen, 50);
+	assert_int_equal(seen, 200 - 67);
 	assert_int_equal(fc_table_count(t), 0);
+	iter = 0;
+	assert_int_equal(fc_table_iterate(t, &iter), FC_TABLE_MISS);
 	fc_table_free(t);
 }
 
