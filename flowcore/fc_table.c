@@ -27,6 +27,15 @@
  * With a capacity that is not a power of two the buckets are at most ~95%
  * full and that practically never happens; at exactly 2^k flows it starts
  * in the last half percent.
+ *
+ * KEYS BY POSITION. rte_hash_get_key_with_position() proves the position
+ * holds a key by looking the key up again (a hash and a bucket search:
+ * a cache miss per expired flow). The table knows which positions are
+ * live from its own bitmap, so it only needs the address: rte_hash keeps
+ * its keys in one array of fixed-size slots indexed by position. That
+ * stride and base are measured once at creation with two probe keys
+ * (added, located through the public call, compared byte for byte,
+ * removed); if the measurement does not hold, the public call is used.
  */
 #include <errno.h>
 #include <string.h>
@@ -59,6 +68,8 @@ struct fc_table {
 	struct rte_hash *hash;       /**< keys -> positions */
 	struct fc_flow_ext *ext;     /**< extension pool */
 	uint64_t *live;              /**< one bit per position: a flow is there */
+	uintptr_t key_base;          /**< key of position p at key_base + p * key_stride */
+	uintptr_t key_stride;        /**< 0: not measured, ask rte_hash */
 	uint32_t ext_free;           /**< first free extension, NIL = none */
 	uint32_t n_ext;              /**< extensions in the pool */
 	uint32_t n_records;          /**< records allocated (max position + 1) */
@@ -94,6 +105,44 @@ fc_table_memory_need(uint32_t entries, uint32_t ext_entries)
 		(uint64_t)ext_entries * sizeof(struct fc_flow_ext) +
 		(e + 64) / 64 * sizeof(uint64_t) +
 		9 * RTE_CACHE_LINE_SIZE;
+}
+
+/* Measure where rte_hash keeps the key of a position (see above). */
+static void
+key_layout(struct fc_table *t)
+{
+	struct fc_flow_key k[3];
+	int32_t pos[3];
+	void *at[3];
+	intptr_t stride = 0;
+	unsigned int i, n = 0;
+
+	memset(k, 0, sizeof(k));
+	for (i = 0; i < 3; i++) {
+		k[i].family = 0xff;     /* never a real key's */
+		k[i].proto = (uint8_t)i;
+		pos[i] = rte_hash_add_key_with_hash(t->hash, &k[i],
+						    fc_key_hash_seeded(&k[i], t->hash_seed));
+		if (pos[i] < 0 ||
+		    rte_hash_get_key_with_position(t->hash, pos[i], &at[i]) != 0)
+			break;
+		n++;
+	}
+	if (n == 3 && pos[1] != pos[0]) {
+		stride = ((intptr_t)at[1] - (intptr_t)at[0]) / (pos[1] - pos[0]);
+		for (i = 0; i < 3; i++)
+			if (stride < (intptr_t)sizeof(struct fc_flow_key) ||
+			    (intptr_t)at[i] - (intptr_t)at[0] != stride * (pos[i] - pos[0]) ||
+			    memcmp(at[i], &k[i], sizeof(k[i])) != 0)
+				stride = 0;
+	}
+	if (stride > 0) {
+		t->key_stride = (uintptr_t)stride;
+		t->key_base = (uintptr_t)at[0] - (uintptr_t)pos[0] * (uintptr_t)stride;
+	}
+	for (i = 0; i < n; i++)
+		rte_hash_del_key_with_hash(t->hash, &k[i],
+					   fc_key_hash_seeded(&k[i], t->hash_seed));
 }
 
 struct fc_table *
@@ -177,6 +226,7 @@ fc_table_create(const struct fc_table_params *p)
 	}
 	memcpy(t->hot.timeouts, p->timeouts, sizeof(t->hot.timeouts));
 	t->hash_seed = p->hash_seed;
+	key_layout(t);
 	for (c = 0; c < FC_WHEEL_CLASSES; c++)
 		for (i = 0; i < FC_WHEEL_SLOTS; i++)
 			t->slot[c][i] = LNIL;
@@ -368,6 +418,33 @@ fc_table_del_key(struct fc_table *t, int32_t pos, const struct fc_flow_key *key)
 }
 
 void
+fc_table_prefetch_del(struct fc_table *t, const int32_t *pos, unsigned int n)
+{
+	const struct fc_flow_key *keys[RTE_HASH_LOOKUP_BULK_MAX];
+	uint32_t hash[RTE_HASH_LOOKUP_BULK_MAX];
+	int32_t found[RTE_HASH_LOOKUP_BULK_MAX];
+
+	while (n > 0) {
+		unsigned int k = 0, i;
+
+		for (i = 0; i < n && i < RTE_HASH_LOOKUP_BULK_MAX; i++) {
+			const struct fc_flow_key *key = fc_table_key(t, pos[i]);
+
+			if (key == NULL)
+				continue;
+			keys[k] = key;
+			hash[k++] = fc_key_hash_seeded(key, t->hash_seed);
+		}
+		/* The bulk lookup fetches all their buckets in one round. */
+		if (k > 0)
+			rte_hash_lookup_with_hash_bulk(t->hash, (const void **)keys, hash,
+						       k, found);
+		pos += i;
+		n -= i;
+	}
+}
+
+void
 fc_table_del(struct fc_table *t, int32_t pos)
 {
 	fc_table_del_key(t, pos, fc_table_key(t, pos));
@@ -409,7 +486,11 @@ fc_table_key(struct fc_table *t, int32_t pos)
 	void *key;
 
 	if (pos < 0 || (uint32_t)pos >= t->n_records ||
-	    rte_hash_get_key_with_position(t->hash, pos, &key) != 0)
+	    !(t->live[(uint32_t)pos / 64] & UINT64_C(1) << ((uint32_t)pos % 64)))
+		return NULL;
+	if (t->key_stride != 0)
+		return (const struct fc_flow_key *)(t->key_base + (uintptr_t)pos * t->key_stride);
+	if (rte_hash_get_key_with_position(t->hash, pos, &key) != 0)
 		return NULL;
 	return key;
 }

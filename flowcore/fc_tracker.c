@@ -1574,6 +1574,8 @@ fc_tracker_expire(struct fc_tracker *tr, uint64_t now_ns)
 		room = FC_DIM(expired);
 	n = fc_table_expire(tr->table, tr->now, tr->p.expire_budget, expired,
 			    room);
+	if (n > 1)
+		fc_table_prefetch_del(tr->table, expired, n);
 	for (i = 0; i < n; i++) {
 		tr->reserve = n - i + 1;
 		flow_end(tr, expired[i], FC_END_IDLE,
