@@ -1601,23 +1601,38 @@ fc_tracker_end_all(struct fc_tracker *tr, uint64_t now_ns)
 	 * over once at the end.
 	 */
 	while (tr->n_ev < tr->cap_ev) {
-		const struct fc_flow *f;
+		int32_t batch[64];
+		unsigned int n = 0, i;
 
-		pos = fc_table_iterate(tr->table, &tr->end_iter);
-		if (pos == FC_TABLE_MISS) {
+		/* A batch of positions, their buckets fetched together. */
+		while (n < FC_DIM(batch)) {
+			pos = fc_table_iterate(tr->table, &tr->end_iter);
+			if (pos == FC_TABLE_MISS)
+				break;
+			batch[n++] = pos;
+		}
+		if (n == 0) {
 			tr->end_iter = 0;
 			if (wrapped || fc_table_count(tr->table) == 0)
 				break;
 			wrapped = 1;
 			continue;
 		}
-		f = fc_table_flow(tr->table, pos);
+		fc_table_prefetch_del(tr->table, batch, n);
+		for (i = 0; i < n; i++) {
+			const struct fc_flow *f = fc_table_flow(tr->table, batch[i]);
 
-		/* Already idle past its timeout: it ends idle, as the wheel would have ended it. */
-		if (fc_table_expiry_s(tr->table, f) <= tr->now / FC_NS_PER_SEC)
-			flow_end(tr, pos, FC_END_IDLE, idle_time(tr, f, tr->now));
-		else
-			flow_end(tr, pos, FC_END_SHUTDOWN, tr->now);
+			if (tr->n_ev >= tr->cap_ev) {
+				/* The buffer is full: the next call starts here. */
+				tr->end_iter = (uint32_t)batch[i];
+				return fc_table_count(tr->table);
+			}
+			/* Already idle past its timeout: it ends idle, as the wheel would have. */
+			if (fc_table_expiry_s(tr->table, f) <= tr->now / FC_NS_PER_SEC)
+				flow_end(tr, batch[i], FC_END_IDLE, idle_time(tr, f, tr->now));
+			else
+				flow_end(tr, batch[i], FC_END_SHUTDOWN, tr->now);
+		}
 	}
 	return fc_table_count(tr->table);
 }

@@ -351,6 +351,45 @@ test_tracker_end_all_idle_vs_shutdown(void **state)
 	fc_tracker_free(tr);
 }
 
+/*
+ * More open flows than the event buffer holds: end_all() stops when the
+ * buffer is full and the next call goes on where it stopped, so every
+ * flow ends exactly once, in a few calls.
+ */
+static void
+test_tracker_end_all_resumes(void **state)
+{
+	struct fc_tracker *tr = mk("tr_endall_many", 8192);
+	static struct frame fr[64];
+	struct counts c;
+	unsigned int i, j, calls = 0;
+	char src[16];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < 6000; i += 64) {
+		unsigned int n = 6000 - i < 64 ? 6000 - i : 64;
+
+		for (j = 0; j < n; j++) {
+			snprintf(src, sizeof(src), "10.1.%u.%u", (i + j) / 250, (i + j) % 250 + 1);
+			udp_frame(&fr[j], src, 5000, "10.0.0.2", 6000);
+		}
+		feed(tr, fr, n, T0, &c);
+	}
+	assert_int_equal(c.type[FC_EV_FLOW_START], 6000);
+	while (fc_tracker_end_all(tr, 0) > 0) {
+		drain(tr, &c);
+		calls++;
+		assert_true(calls < 10);
+	}
+	drain(tr, &c);
+	assert_true(calls >= 1);
+	assert_int_equal(c.type[FC_EV_FLOW_END], 6000);
+	assert_int_equal(c.end_reason[FC_END_SHUTDOWN], 6000);
+	assert_counters_add_up(tr);
+	fc_tracker_free(tr);
+}
+
 /* Reassembled bytes reach the stream consumer in order; flow_end carries the diagnostics. */
 struct sink_buf {
 	uint8_t data[2][512];
@@ -967,6 +1006,7 @@ main(void)
 		cmocka_unit_test(test_tracker_event_buffer_backpressure),
 		cmocka_unit_test(test_tracker_flow_update_interval),
 		cmocka_unit_test(test_tracker_end_all_idle_vs_shutdown),
+		cmocka_unit_test(test_tracker_end_all_resumes),
 		cmocka_unit_test(test_tracker_reasm_reorder),
 		cmocka_unit_test(test_tracker_reasm_drop_flow),
 		cmocka_unit_test(test_tracker_syn_flood_many_established),
