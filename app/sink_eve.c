@@ -195,61 +195,12 @@ struct eve {
 	struct eve_fields f;
 };
 
-/* A bounded line writer: every append checks room; overflow is sticky. */
+/* The bounded line writer, with a record's date cache. */
 struct eve_w {
-	char *buf;
-	size_t len;
-	size_t pos;
-	int overflow;
+	struct fc_lw lw;
 	uint64_t day;      /**< day number + 1 of date[] (0: none yet): a record's times share it */
 	char date[10];     /**< "YYYY-MM-DD" of day */
 };
-
-static void
-ew_printf(struct eve_w *w, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (w->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(w->buf + w->pos, w->len - w->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= w->len - w->pos)
-		w->overflow = 1;
-	else
-		w->pos += (size_t)n;
-}
-
-static inline void
-ew_raw(struct eve_w *w, const char *p, size_t n)
-{
-	if (w->overflow || n >= w->len - w->pos) {
-		w->overflow = 1;
-		return;
-	}
-	memcpy(w->buf + w->pos, p, n);
-	w->pos += n;
-	w->buf[w->pos] = '\0';
-}
-
-#define EW_LIT(w, lit) ew_raw((w), (lit), sizeof(lit) - 1)
-
-
-static inline void
-ew_u64(struct eve_w *w, uint64_t v)
-{
-	/* Digits straight into the line: no copy. */
-	unsigned int n = fc_event_u64_len(v);
-
-	if (w->overflow || n >= w->len - w->pos) {
-		w->overflow = 1;
-		return;
-	}
-	fc_event_u64_back(w->buf + w->pos + n, v);
-	w->pos += n;
-}
 
 /*
  * Suricata's timestamp form, in UTC: 2009-11-10T23:00:00.000000+0000.
@@ -291,10 +242,10 @@ ew_time(struct eve_w *w, const char *name, uint64_t ts_ns)
 	memcpy(t + 21, &fc_event_digits2[2 * (usec / 10000)], 2);
 	memcpy(t + 23, &fc_event_digits2[2 * (usec / 100 % 100)], 2);
 	memcpy(t + 25, &fc_event_digits2[2 * (usec % 100)], 2);
-	EW_LIT(w, "\"");
-	ew_raw(w, name, strlen(name));
-	EW_LIT(w, "\":");
-	ew_raw(w, t, sizeof(t) - 1);
+	FC_LW_LIT(&w->lw, "\"");
+	fc_lw_raw(&w->lw, name, strlen(name));
+	FC_LW_LIT(&w->lw, "\":");
+	fc_lw_raw(&w->lw, t, sizeof(t) - 1);
 }
 
 /* IPv4 dotted, IPv6 in Suricata's full form (no :: compression). */
@@ -305,11 +256,11 @@ ew_addr(struct eve_w *w, const char *name, const uint8_t *a, uint8_t family)
 		char s[16];
 		int n = fc_addr_str(a, family, s, sizeof(s));
 
-		EW_LIT(w, ",\"");
-		ew_raw(w, name, strlen(name));
-		EW_LIT(w, "\":\"");
-		ew_raw(w, s, (size_t)n);
-		EW_LIT(w, "\"");
+		FC_LW_LIT(&w->lw, ",\"");
+		fc_lw_raw(&w->lw, name, strlen(name));
+		FC_LW_LIT(&w->lw, "\":\"");
+		fc_lw_raw(&w->lw, s, (size_t)n);
+		FC_LW_LIT(&w->lw, "\"");
 		return;
 	}
 	{
@@ -323,11 +274,11 @@ ew_addr(struct eve_w *w, const char *name, const uint8_t *a, uint8_t family)
 			t[o++] = hex[a[i + 1] & 15];
 			t[o++] = ':';
 		}
-		EW_LIT(w, ",\"");
-		ew_raw(w, name, strlen(name));
-		EW_LIT(w, "\":\"");
-		ew_raw(w, t, 39);
-		EW_LIT(w, "\"");
+		FC_LW_LIT(&w->lw, ",\"");
+		fc_lw_raw(&w->lw, name, strlen(name));
+		FC_LW_LIT(&w->lw, "\":\"");
+		fc_lw_raw(&w->lw, t, 39);
+		FC_LW_LIT(&w->lw, "\"");
 	}
 }
 
@@ -428,21 +379,21 @@ ew_tcp(struct eve_w *w, const struct fc_event_flow_end *e)
 	t[42] = hex[fl[0] & 15];
 	t[61] = hex[fl[1] >> 4];
 	t[62] = hex[fl[1] & 15];
-	ew_raw(w, t, sizeof(t) - 1);
+	fc_lw_raw(&w->lw, t, sizeof(t) - 1);
 	if (all & EVE_TH_SYN)
-		EW_LIT(w, ",\"syn\":true");
+		FC_LW_LIT(&w->lw, ",\"syn\":true");
 	if (all & EVE_TH_FIN)
-		EW_LIT(w, ",\"fin\":true");
+		FC_LW_LIT(&w->lw, ",\"fin\":true");
 	if (all & EVE_TH_RST)
-		EW_LIT(w, ",\"rst\":true");
+		FC_LW_LIT(&w->lw, ",\"rst\":true");
 	if (all & EVE_TH_ACK)
-		EW_LIT(w, ",\"ack\":true");
+		FC_LW_LIT(&w->lw, ",\"ack\":true");
 	if (st != NULL) {
-		EW_LIT(w, ",\"state\":\"");
-		ew_raw(w, st, strlen(st));
-		EW_LIT(w, "\"");
+		FC_LW_LIT(&w->lw, ",\"state\":\"");
+		fc_lw_raw(&w->lw, st, strlen(st));
+		FC_LW_LIT(&w->lw, "\"");
 	}
-	EW_LIT(w, "}");
+	FC_LW_LIT(&w->lw, "}");
 }
 
 /* The header every record shares: {"timestamp":..,"flow_id":..,"event_type":"TYPE",vlan,tuple,proto */
@@ -454,38 +405,38 @@ ew_head(struct eve_w *w, uint64_t ts, uint64_t flow_id, const char *type,
 	int ports = id->proto == IPPROTO_TCP || id->proto == IPPROTO_UDP ||
 		    id->proto == IPPROTO_SCTP;
 
-	EW_LIT(w, "{");
+	FC_LW_LIT(&w->lw, "{");
 	ew_time(w, "timestamp", ts);
-	EW_LIT(w, ",\"flow_id\":");
-	ew_u64(w, eve_flow_id(flow_id));
-	EW_LIT(w, ",\"event_type\":\"");
-	ew_raw(w, type, strlen(type));
-	EW_LIT(w, "\"");
+	FC_LW_LIT(&w->lw, ",\"flow_id\":");
+	fc_lw_u64(&w->lw, eve_flow_id(flow_id));
+	FC_LW_LIT(&w->lw, ",\"event_type\":\"");
+	fc_lw_raw(&w->lw, type, strlen(type));
+	FC_LW_LIT(&w->lw, "\"");
 	if (id->vlan != 0) {
-		EW_LIT(w, ",\"vlan\":[");
-		ew_u64(w, id->vlan);
+		FC_LW_LIT(&w->lw, ",\"vlan\":[");
+		fc_lw_u64(&w->lw, id->vlan);
 		if (id->vlan_inner != 0) {
-			EW_LIT(w, ",");
-			ew_u64(w, id->vlan_inner);
+			FC_LW_LIT(&w->lw, ",");
+			fc_lw_u64(&w->lw, id->vlan_inner);
 		}
-		EW_LIT(w, "]");
+		FC_LW_LIT(&w->lw, "]");
 	}
 	ew_addr(w, "src_ip", id->orig_h, id->family);
 	if (ports) {
-		EW_LIT(w, ",\"src_port\":");
-		ew_u64(w, id->orig_p);
+		FC_LW_LIT(&w->lw, ",\"src_port\":");
+		fc_lw_u64(&w->lw, id->orig_p);
 	}
 	ew_addr(w, "dest_ip", id->resp_h, id->family);
 	if (ports) {
-		EW_LIT(w, ",\"dest_port\":");
-		ew_u64(w, id->resp_p);
+		FC_LW_LIT(&w->lw, ",\"dest_port\":");
+		fc_lw_u64(&w->lw, id->resp_p);
 	}
 	if (pname != NULL) {
-		EW_LIT(w, ",\"proto\":\"");
-		ew_raw(w, pname, strlen(pname));
-		EW_LIT(w, "\"");
+		FC_LW_LIT(&w->lw, ",\"proto\":\"");
+		fc_lw_raw(&w->lw, pname, strlen(pname));
+		FC_LW_LIT(&w->lw, "\"");
 	} else {
-		ew_printf(w, ",\"proto\":\"%03u\"", id->proto);
+		fc_lw_printf(&w->lw, ",\"proto\":\"%03u\"", id->proto);
 	}
 }
 
@@ -498,7 +449,7 @@ eve_render_flow(const struct fc_event *ev, char *buf, size_t len)
 {
 	const struct fc_event_flow_end *e = &ev->u.end;
 	const struct fc_event_flow_id *id = &e->id;
-	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct eve_w w = { .lw = { .buf = buf, .len = len } };
 	int icmp = id->proto == IPPROTO_ICMP || id->proto == IPPROTO_ICMPV6;
 	const char *state, *reason;
 	char cid[40];
@@ -507,58 +458,58 @@ eve_render_flow(const struct fc_event *ev, char *buf, size_t len)
 		return -ENOSPC;
 	ew_head(&w, ev->ts, ev->flow_id, "flow", id);
 	if (icmp) {
-		EW_LIT(&w, ",\"icmp_type\":");
-		ew_u64(&w, id->icmp_type);
-		EW_LIT(&w, ",\"icmp_code\":");
-		ew_u64(&w, id->icmp_code);
+		FC_LW_LIT(&w.lw, ",\"icmp_type\":");
+		fc_lw_u64(&w.lw, id->icmp_type);
+		FC_LW_LIT(&w.lw, ",\"icmp_code\":");
+		fc_lw_u64(&w.lw, id->icmp_code);
 	}
 	if (e->app_proto != FC_L7_NONE) {
 		const char *ap = fc_l7_proto_name(e->app_proto);
 
-		EW_LIT(&w, ",\"app_proto\":\"");
-		ew_raw(&w, ap, strlen(ap));
-		EW_LIT(&w, "\"");
+		FC_LW_LIT(&w.lw, ",\"app_proto\":\"");
+		fc_lw_raw(&w.lw, ap, strlen(ap));
+		FC_LW_LIT(&w.lw, "\"");
 	} else if ((id->proto == IPPROTO_TCP || id->proto == IPPROTO_UDP) &&
 		   e->payload_bytes[0] + e->payload_bytes[1] > 0) {
-		EW_LIT(&w, ",\"app_proto\":\"failed\"");
+		FC_LW_LIT(&w.lw, ",\"app_proto\":\"failed\"");
 	}
 
 	if (e->is_tcp)
 		state = e->state < FC_TCP_S_MAX ? eve_flow_state[e->state] : "new";
 	else
 		state = e->pkts[1] > 0 ? "established" : "new";
-	EW_LIT(&w, ",\"flow\":{\"pkts_toserver\":");
-	ew_u64(&w, e->pkts[0]);
-	EW_LIT(&w, ",\"pkts_toclient\":");
-	ew_u64(&w, e->pkts[1]);
-	EW_LIT(&w, ",\"bytes_toserver\":");
-	ew_u64(&w, e->bytes[0]);
-	EW_LIT(&w, ",\"bytes_toclient\":");
-	ew_u64(&w, e->bytes[1]);
-	EW_LIT(&w, ",");
+	FC_LW_LIT(&w.lw, ",\"flow\":{\"pkts_toserver\":");
+	fc_lw_u64(&w.lw, e->pkts[0]);
+	FC_LW_LIT(&w.lw, ",\"pkts_toclient\":");
+	fc_lw_u64(&w.lw, e->pkts[1]);
+	FC_LW_LIT(&w.lw, ",\"bytes_toserver\":");
+	fc_lw_u64(&w.lw, e->bytes[0]);
+	FC_LW_LIT(&w.lw, ",\"bytes_toclient\":");
+	fc_lw_u64(&w.lw, e->bytes[1]);
+	FC_LW_LIT(&w.lw, ",");
 	ew_time(&w, "start", e->first_ts);
-	EW_LIT(&w, ",");
+	FC_LW_LIT(&w.lw, ",");
 	ew_time(&w, "end", e->last_ts);
-	EW_LIT(&w, ",\"age\":");
-	ew_u64(&w, e->last_ts / FC_NS_PER_SEC >= e->first_ts / FC_NS_PER_SEC ?
+	FC_LW_LIT(&w.lw, ",\"age\":");
+	fc_lw_u64(&w.lw, e->last_ts / FC_NS_PER_SEC >= e->first_ts / FC_NS_PER_SEC ?
 		   e->last_ts / FC_NS_PER_SEC - e->first_ts / FC_NS_PER_SEC : 0);
-	EW_LIT(&w, ",\"state\":\"");
-	ew_raw(&w, state, strlen(state));
-	EW_LIT(&w, "\",\"reason\":\"");
+	FC_LW_LIT(&w.lw, ",\"state\":\"");
+	fc_lw_raw(&w.lw, state, strlen(state));
+	FC_LW_LIT(&w.lw, "\",\"reason\":\"");
 	reason = e->reason < FC_END_MAX ? eve_reason[e->reason] : "timeout";
-	ew_raw(&w, reason, strlen(reason));
-	EW_LIT(&w, "\",\"alerted\":false}");
+	fc_lw_raw(&w.lw, reason, strlen(reason));
+	FC_LW_LIT(&w.lw, "\",\"alerted\":false}");
 	if (fc_community_id(id, cid, sizeof(cid)) == 0) {
-		EW_LIT(&w, ",\"community_id\":\"");
-		ew_raw(&w, cid, strlen(cid));
-		EW_LIT(&w, "\"");
+		FC_LW_LIT(&w.lw, ",\"community_id\":\"");
+		fc_lw_raw(&w.lw, cid, strlen(cid));
+		FC_LW_LIT(&w.lw, "\"");
 	}
 	if (e->is_tcp)
 		ew_tcp(&w, e);
-	EW_LIT(&w, "}\n");
-	if (w.overflow)
+	FC_LW_LIT(&w.lw, "}\n");
+	if (w.lw.overflow)
 		return -ENOSPC;
-	return (int)w.pos;
+	return (int)w.lw.pos;
 }
 
 /* ---- session records ------------------------------------------------------ */
@@ -570,26 +521,26 @@ ew_str(struct eve_w *w, const uint8_t *p, size_t n)
 	static const char hex[] = "0123456789abcdef";
 	size_t run = 0;
 
-	EW_LIT(w, "\"");
+	FC_LW_LIT(&w->lw, "\"");
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = p[i];
 
 		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
 			continue;
-		ew_raw(w, (const char *)p + run, i - run);
+		fc_lw_raw(&w->lw, (const char *)p + run, i - run);
 		run = i + 1;
 		if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 
-			ew_raw(w, e, 2);
+			fc_lw_raw(&w->lw, e, 2);
 		} else {
 			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 
-			ew_raw(w, e, 6);
+			fc_lw_raw(&w->lw, e, 6);
 		}
 	}
-	ew_raw(w, (const char *)p + run, n - run);
-	EW_LIT(w, "\"");
+	fc_lw_raw(&w->lw, (const char *)p + run, n - run);
+	FC_LW_LIT(&w->lw, "\"");
 }
 
 /* ,"key":"value" from a string field; nothing when the message lacks it. Returns 1 if written. */
@@ -600,9 +551,9 @@ ew_kstr(struct eve_w *w, const char *key, const struct fc_event *ev, int field)
 
 	if (ev == NULL || !app_l7_get(&ev->u.session, field, &v) || v.type != FC_L7_T_STR)
 		return 0;
-	EW_LIT(w, ",\"");
-	ew_raw(w, key, strlen(key));
-	EW_LIT(w, "\":");
+	FC_LW_LIT(&w->lw, ",\"");
+	fc_lw_raw(&w->lw, key, strlen(key));
+	FC_LW_LIT(&w->lw, "\":");
 	ew_str(w, v.p, v.len);
 	return 1;
 }
@@ -615,10 +566,10 @@ ew_ku64(struct eve_w *w, const char *key, const struct fc_event *ev, int field)
 
 	if (ev == NULL || !app_l7_get(&ev->u.session, field, &v) || v.type != FC_L7_T_U64)
 		return;
-	EW_LIT(w, ",\"");
-	ew_raw(w, key, strlen(key));
-	EW_LIT(w, "\":");
-	ew_u64(w, v.u);
+	FC_LW_LIT(&w->lw, ",\"");
+	fc_lw_raw(&w->lw, key, strlen(key));
+	FC_LW_LIT(&w->lw, "\":");
+	fc_lw_u64(&w->lw, v.u);
 }
 
 /* ,"community_id":"..." and the record's end. */
@@ -628,12 +579,12 @@ ew_tail(struct eve_w *w, const struct fc_event_flow_id *id)
 	char cid[40];
 
 	if (fc_community_id(id, cid, sizeof(cid)) == 0) {
-		EW_LIT(w, ",\"community_id\":\"");
-		ew_raw(w, cid, strlen(cid));
-		EW_LIT(w, "\"");
+		FC_LW_LIT(&w->lw, ",\"community_id\":\"");
+		fc_lw_raw(&w->lw, cid, strlen(cid));
+		FC_LW_LIT(&w->lw, "\"");
 	}
-	EW_LIT(w, "}\n");
-	return w->overflow ? -ENOSPC : (int)w->pos;
+	FC_LW_LIT(&w->lw, "}\n");
+	return w->lw.overflow ? -ENOSPC : (int)w->lw.pos;
 }
 
 /* An HTTP transaction record. */
@@ -643,18 +594,18 @@ eve_render_http(const struct eve *d, const struct app_join_flow *f,
 		char *buf, size_t len)
 {
 	const struct eve_fields *k = &d->f;
-	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct eve_w w = { .lw = { .buf = buf, .len = len } };
 	const struct fc_event *any = req != NULL ? req : resp;
 	struct app_l7_val v;
 
 	ew_head(&w, resp != NULL ? resp->ts : req->ts, f->flow_id, "http", f->id);
 	if (app_l7_get(&any->u.session, k->h_depth, &v) && v.u > 0) {
-		EW_LIT(&w, ",\"tx_id\":");
-		ew_u64(&w, v.u - 1);
+		FC_LW_LIT(&w.lw, ",\"tx_id\":");
+		fc_lw_u64(&w.lw, v.u - 1);
 	}
-	EW_LIT(&w, ",\"http\":{");
+	FC_LW_LIT(&w.lw, ",\"http\":{");
 	{
-		size_t mark = w.pos;
+		size_t mark = w.lw.pos;
 
 		if (req != NULL && app_l7_get(&req->u.session, k->h_host, &v) &&
 		    v.type == FC_L7_T_STR) {
@@ -682,11 +633,11 @@ eve_render_http(const struct eve *d, const struct app_join_flow *f,
 				if (port > 65535)
 					has_port = 0;
 			}
-			EW_LIT(&w, "\"hostname\":");
+			FC_LW_LIT(&w.lw, "\"hostname\":");
 			ew_str(&w, v.p, hlen);
 			if (has_port) {
-				EW_LIT(&w, ",\"http_port\":");
-				ew_u64(&w, port);
+				FC_LW_LIT(&w.lw, ",\"http_port\":");
+				fc_lw_u64(&w.lw, port);
 			}
 		}
 		ew_kstr(&w, "url", req, k->h_uri);
@@ -695,25 +646,25 @@ eve_render_http(const struct eve *d, const struct app_join_flow *f,
 		    v.type == FC_L7_T_STR) {
 			const uint8_t *semi = memchr(v.p, ';', v.len);
 
-			EW_LIT(&w, ",\"http_content_type\":");
+			FC_LW_LIT(&w.lw, ",\"http_content_type\":");
 			ew_str(&w, v.p, semi != NULL ? (size_t)(semi - v.p) : v.len);
 		}
 		ew_kstr(&w, "http_refer", req, k->h_referrer);
 		ew_kstr(&w, "http_method", req, k->h_method);
 		if (app_l7_get(&any->u.session, k->h_version, &v) && v.type == FC_L7_T_STR) {
-			EW_LIT(&w, ",\"protocol\":\"HTTP/");
-			ew_raw(&w, (const char *)v.p, v.len < 8 ? v.len : 8);
-			EW_LIT(&w, "\"");
+			FC_LW_LIT(&w.lw, ",\"protocol\":\"HTTP/");
+			fc_lw_raw(&w.lw, (const char *)v.p, v.len < 8 ? v.len : 8);
+			FC_LW_LIT(&w.lw, "\"");
 		}
 		ew_ku64(&w, "status", resp, k->h_status);
 		ew_ku64(&w, "length", resp, k->h_resp_len);
 		/* Members were written with a leading ',' (but the first): drop it. */
-		if (!w.overflow && w.pos > mark && w.buf[mark] == ',') {
-			memmove(w.buf + mark, w.buf + mark + 1, w.pos - mark - 1);
-			w.pos--;
+		if (!w.lw.overflow && w.lw.pos > mark && w.lw.buf[mark] == ',') {
+			memmove(w.lw.buf + mark, w.lw.buf + mark + 1, w.lw.pos - mark - 1);
+			w.lw.pos--;
 		}
 	}
-	EW_LIT(&w, "}");
+	FC_LW_LIT(&w.lw, "}");
 	return ew_tail(&w, f->id);
 }
 
@@ -733,15 +684,15 @@ ew_tls_version(struct eve_w *w, const struct fc_event *sh, int field)
 			if (v.len == strlen(map[i].zeek) && memcmp(v.p, map[i].zeek, v.len) == 0)
 				out = map[i].suricata;
 		if (v.len > 13 && memcmp(v.p, "TLSv13-draft", 12) == 0) {
-			EW_LIT(w, ",\"version\":\"TLS 1.3 draft-");
-			ew_raw(w, (const char *)v.p + 12, v.len - 12 < 4 ? v.len - 12 : 4);
-			EW_LIT(w, "\"");
+			FC_LW_LIT(&w->lw, ",\"version\":\"TLS 1.3 draft-");
+			fc_lw_raw(&w->lw, (const char *)v.p + 12, v.len - 12 < 4 ? v.len - 12 : 4);
+			FC_LW_LIT(&w->lw, "\"");
 			return;
 		}
 	}
-	EW_LIT(w, ",\"version\":\"");
-	ew_raw(w, out, strlen(out));
-	EW_LIT(w, "\"");
+	FC_LW_LIT(&w->lw, ",\"version\":\"");
+	fc_lw_raw(&w->lw, out, strlen(out));
+	FC_LW_LIT(&w->lw, "\"");
 }
 
 /* ,"name":{"hash":..,"string":..} when the hello has the hash. */
@@ -752,15 +703,15 @@ ew_ja3(struct eve_w *w, const char *name, const struct fc_event *hello, int hash
 
 	if (hello == NULL || !app_l7_get(&hello->u.session, hash, &h))
 		return;
-	EW_LIT(w, ",\"");
-	ew_raw(w, name, strlen(name));
-	EW_LIT(w, "\":{\"hash\":");
+	FC_LW_LIT(&w->lw, ",\"");
+	fc_lw_raw(&w->lw, name, strlen(name));
+	FC_LW_LIT(&w->lw, "\":{\"hash\":");
 	ew_str(w, h.p, h.len);
 	if (app_l7_get(&hello->u.session, full, &s)) {
-		EW_LIT(w, ",\"string\":");
+		FC_LW_LIT(&w->lw, ",\"string\":");
 		ew_str(w, s.p, s.len);
 	}
-	EW_LIT(w, "}");
+	FC_LW_LIT(&w->lw, "}");
 }
 
 /* A TLS handshake record. */
@@ -770,22 +721,22 @@ eve_render_tls(const struct eve *d, const struct app_join_flow *f,
 	       char *buf, size_t len)
 {
 	const struct eve_fields *k = &d->f;
-	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct eve_w w = { .lw = { .buf = buf, .len = len } };
 	size_t mark;
 
 	ew_head(&w, sh != NULL ? sh->ts : ch->ts, f->flow_id, "tls", f->id);
-	EW_LIT(&w, ",\"tls\":{");
-	mark = w.pos;
+	FC_LW_LIT(&w.lw, ",\"tls\":{");
+	mark = w.lw.pos;
 	ew_kstr(&w, "sni", ch, k->t_sni);
 	ew_tls_version(&w, sh, k->t_version);
 	ew_ja3(&w, "ja3", ch, k->t_ja3, k->t_ja3_full);
 	ew_ja3(&w, "ja3s", sh, k->t_ja3s, k->t_ja3s_full);
 	ew_kstr(&w, "ja4", ch, k->t_ja4);
-	if (!w.overflow && w.pos > mark && w.buf[mark] == ',') {
-		memmove(w.buf + mark, w.buf + mark + 1, w.pos - mark - 1);
-		w.pos--;
+	if (!w.lw.overflow && w.lw.pos > mark && w.lw.buf[mark] == ',') {
+		memmove(w.lw.buf + mark, w.lw.buf + mark + 1, w.lw.pos - mark - 1);
+		w.lw.pos--;
 	}
-	EW_LIT(&w, "}");
+	FC_LW_LIT(&w.lw, "}");
 	return ew_tail(&w, f->id);
 }
 
@@ -796,15 +747,15 @@ ew_rrtype(struct eve_w *w, const struct eve *d, const struct fc_event *ev)
 	struct app_l7_val v;
 
 	if (app_l7_get(&ev->u.session, d->f.d_qtype_name, &v) && v.type == FC_L7_T_STR) {
-		EW_LIT(w, ",\"rrtype\":");
+		FC_LW_LIT(&w->lw, ",\"rrtype\":");
 		if (v.len == 1 && v.p[0] == '*')
-			EW_LIT(w, "\"ANY\"");
+			FC_LW_LIT(&w->lw, "\"ANY\"");
 		else
 			ew_str(w, v.p, v.len);
 	} else if (app_l7_get(&ev->u.session, d->f.d_qtype, &v)) {
-		EW_LIT(w, ",\"rrtype\":\"");
-		ew_u64(w, v.u);
-		EW_LIT(w, "\"");
+		FC_LW_LIT(&w->lw, ",\"rrtype\":\"");
+		fc_lw_u64(&w->lw, v.u);
+		FC_LW_LIT(&w->lw, "\"");
 	}
 }
 
@@ -839,7 +790,7 @@ eve_render_dns(const struct eve *d, const struct app_join_flow *f,
 {
 	const struct eve_fields *k = &d->f;
 	const struct fc_event_session *s = &ev->u.session;
-	struct eve_w w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct eve_w w = { .lw = { .buf = buf, .len = len } };
 	struct app_l7_val q;
 	int has_q = app_l7_get(s, k->d_query, &q) && q.type == FC_L7_T_STR;
 
@@ -847,9 +798,9 @@ eve_render_dns(const struct eve *d, const struct app_join_flow *f,
 		return 0;
 	ew_head(&w, ev->ts, f->flow_id, "dns", f->id);
 	if (s->kind == k->k_query) {
-		EW_LIT(&w, ",\"dns\":{\"type\":\"query\",\"id\":");
-		ew_u64(&w, eve_l7_u64(ev, k->d_trans_id));
-		EW_LIT(&w, ",\"rrname\":");
+		FC_LW_LIT(&w.lw, ",\"dns\":{\"type\":\"query\",\"id\":");
+		fc_lw_u64(&w.lw, eve_l7_u64(ev, k->d_trans_id));
+		FC_LW_LIT(&w.lw, ",\"rrname\":");
 		ew_str(&w, q.p, q.len);
 		ew_rrtype(&w, d, ev);
 	} else {
@@ -875,31 +826,31 @@ eve_render_dns(const struct eve *d, const struct app_join_flow *f,
 		for (int sh = 12; sh >= 0; sh -= 4)
 			if (nf > 0 || (flags >> sh) & 0xf || sh == 0)
 				fx[nf++] = hex[(flags >> sh) & 0xf];
-		EW_LIT(&w, ",\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":");
-		ew_u64(&w, eve_l7_u64(ev, k->d_trans_id));
-		EW_LIT(&w, ",\"flags\":\"");
-		ew_raw(&w, fx, (size_t)nf);
-		EW_LIT(&w, "\",\"qr\":true");
+		FC_LW_LIT(&w.lw, ",\"dns\":{\"version\":2,\"type\":\"answer\",\"id\":");
+		fc_lw_u64(&w.lw, eve_l7_u64(ev, k->d_trans_id));
+		FC_LW_LIT(&w.lw, ",\"flags\":\"");
+		fc_lw_raw(&w.lw, fx, (size_t)nf);
+		FC_LW_LIT(&w.lw, "\",\"qr\":true");
 		if (flags & 0x0400)
-			EW_LIT(&w, ",\"aa\":true");
+			FC_LW_LIT(&w.lw, ",\"aa\":true");
 		if (flags & 0x0200)
-			EW_LIT(&w, ",\"tc\":true");
+			FC_LW_LIT(&w.lw, ",\"tc\":true");
 		if (flags & 0x0100)
-			EW_LIT(&w, ",\"rd\":true");
+			FC_LW_LIT(&w.lw, ",\"rd\":true");
 		if (flags & 0x0080)
-			EW_LIT(&w, ",\"ra\":true");
+			FC_LW_LIT(&w.lw, ",\"ra\":true");
 		if (has_q) {
-			EW_LIT(&w, ",\"rrname\":");
+			FC_LW_LIT(&w.lw, ",\"rrname\":");
 			ew_str(&w, q.p, q.len);
 			ew_rrtype(&w, d, ev);
 		}
-		EW_LIT(&w, ",\"rcode\":");
+		FC_LW_LIT(&w.lw, ",\"rcode\":");
 		if (app_l7_get(s, k->d_rcode_name, &rn) && rn.type == FC_L7_T_STR) {
 			ew_str(&w, rn.p, rn.len);
 		} else {
-			EW_LIT(&w, "\"");
-			ew_u64(&w, rcode);
-			EW_LIT(&w, "\"");
+			FC_LW_LIT(&w.lw, "\"");
+			fc_lw_u64(&w.lw, rcode);
+			FC_LW_LIT(&w.lw, "\"");
 		}
 		/* answers[i]: the i-th entries of the parser's four parallel arrays. */
 		while (fc_l7_next_field(s, &off, &fid, &type, &p, &plen)) {
@@ -910,37 +861,37 @@ eve_render_dns(const struct eve *d, const struct app_join_flow *f,
 			if (fid != k->d_answers || type != FC_L7_T_STR)
 				continue;
 			if (na == 0)
-				EW_LIT(&w, ",\"answers\":[{");
+				FC_LW_LIT(&w.lw, ",\"answers\":[{");
 			else
-				EW_LIT(&w, ",{");
+				FC_LW_LIT(&w.lw, ",{");
 			if (eve_l7_nth(s, k->d_answer_names, na, &np, &nl)) {
-				EW_LIT(&w, "\"rrname\":");
+				FC_LW_LIT(&w.lw, "\"rrname\":");
 				ew_str(&w, np, nl);
-				EW_LIT(&w, ",");
+				FC_LW_LIT(&w.lw, ",");
 			}
 			if (eve_l7_nth(s, k->d_answer_types, na, &tp, &tl)) {
-				EW_LIT(&w, "\"rrtype\":");
+				FC_LW_LIT(&w.lw, "\"rrtype\":");
 				if (tl == 1 && tp[0] == '*')
-					EW_LIT(&w, "\"ANY\"");
+					FC_LW_LIT(&w.lw, "\"ANY\"");
 				else
 					ew_str(&w, tp, tl);
-				EW_LIT(&w, ",");
+				FC_LW_LIT(&w.lw, ",");
 			}
 			if (eve_l7_nth(s, k->d_ttls, na, &xp, &xl) && xl == sizeof(ttl)) {
 				memcpy(&ttl, xp, sizeof(ttl));
-				EW_LIT(&w, "\"ttl\":");
-				ew_u64(&w, ttl);
-				EW_LIT(&w, ",");
+				FC_LW_LIT(&w.lw, "\"ttl\":");
+				fc_lw_u64(&w.lw, ttl);
+				FC_LW_LIT(&w.lw, ",");
 			}
-			EW_LIT(&w, "\"rdata\":");
+			FC_LW_LIT(&w.lw, "\"rdata\":");
 			ew_str(&w, p, plen);
-			EW_LIT(&w, "}");
+			FC_LW_LIT(&w.lw, "}");
 			na++;
 		}
 		if (na > 0)
-			EW_LIT(&w, "]");
+			FC_LW_LIT(&w.lw, "]");
 	}
-	EW_LIT(&w, "}");
+	FC_LW_LIT(&w.lw, "}");
 	return ew_tail(&w, f->id);
 }
 

@@ -345,73 +345,21 @@ zeek_proto(uint8_t proto)
 
 /* ---- session rows ------------------------------------------------------ */
 
-/* A bounded row writer: every append checks room; overflow is sticky. */
-struct zw {
-	char *buf;
-	size_t len;
-	size_t pos;
-	int overflow;
-};
-
-static inline void
-zw_raw(struct zw *w, const char *p, size_t n)
-{
-	if (w->overflow || n >= w->len - w->pos) {
-		w->overflow = 1;
-		return;
-	}
-	memcpy(w->buf + w->pos, p, n);
-	w->pos += n;
-}
-
-#define ZW_LIT(w, lit) zw_raw((w), (lit), sizeof(lit) - 1)
-
-
-static void
-zw_u64(struct zw *w, uint64_t v)
-{
-	/* Digits straight into the line: no copy. */
-	unsigned int n = fc_event_u64_len(v);
-
-	if (w->overflow || n >= w->len - w->pos) {
-		w->overflow = 1;
-		return;
-	}
-	fc_event_u64_back(w->buf + w->pos + n, v);
-	w->pos += n;
-}
-
-/* Seconds.microseconds of a ns value. */
-static void
-zw_secs(struct zw *w, uint64_t ns)
-{
-	uint64_t us = (ns % FC_NS_PER_SEC) / FC_NS_PER_USEC;
-	char t[7];
-
-	zw_u64(w, ns / FC_NS_PER_SEC);
-	t[0] = '.';
-	for (int i = 6; i >= 1; i--) {
-		t[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
-	zw_raw(w, t, sizeof(t));
-}
-
 /*
  * A string value as Zeek's ASCII writer escapes it; in_set: an element of
  * a set or vector (',' escaped too). Empty: (empty); exactly "-": \x2d.
  */
 static void
-zw_esc(struct zw *w, const uint8_t *p, size_t n, int in_set)
+zw_esc(struct fc_lw *w, const uint8_t *p, size_t n, int in_set)
 {
 	static const char hex[] = "0123456789abcdef";
 
 	if (n == 0) {
-		ZW_LIT(w, "(empty)");
+		FC_LW_LIT(w, "(empty)");
 		return;
 	}
 	if (n == 1 && p[0] == '-') {
-		ZW_LIT(w, "\\x2d");
+		FC_LW_LIT(w, "\\x2d");
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -420,72 +368,72 @@ zw_esc(struct zw *w, const uint8_t *p, size_t n, int in_set)
 		if (c < 0x20 || c >= 0x7f || c == '\\' || (in_set && c == ',')) {
 			char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 
-			zw_raw(w, e, sizeof(e));
+			fc_lw_raw(w, e, sizeof(e));
 		} else {
-			zw_raw(w, (const char *)&c, 1);
+			fc_lw_raw(w, (const char *)&c, 1);
 		}
 	}
 }
 
 /* \t then a string field of a session message, or - when it has none. */
 static void
-zw_field_str(struct zw *w, const struct fc_event *ev, int field)
+zw_field_str(struct fc_lw *w, const struct fc_event *ev, int field)
 {
 	struct app_l7_val v;
 
-	ZW_LIT(w, "\t");
+	FC_LW_LIT(w, "\t");
 	if (ev != NULL && app_l7_get(&ev->u.session, field, &v) && v.type == FC_L7_T_STR)
 		zw_esc(w, v.p, v.len, 0);
 	else
-		ZW_LIT(w, "-");
+		FC_LW_LIT(w, "-");
 }
 
 /* \t then a count field of a session message, or - when it has none. */
 static void
-zw_field_u64(struct zw *w, const struct fc_event *ev, int field)
+zw_field_u64(struct fc_lw *w, const struct fc_event *ev, int field)
 {
 	struct app_l7_val v;
 
-	ZW_LIT(w, "\t");
+	FC_LW_LIT(w, "\t");
 	if (ev != NULL && app_l7_get(&ev->u.session, field, &v) && v.type == FC_L7_T_U64)
-		zw_u64(w, v.u);
+		fc_lw_u64(w, v.u);
 	else
-		ZW_LIT(w, "-");
+		FC_LW_LIT(w, "-");
 }
 
 /* \t then a bool field as T/F (F when absent: Zeek's default). */
 static void
-zw_field_bool(struct zw *w, const struct fc_event *ev, int field)
+zw_field_bool(struct fc_lw *w, const struct fc_event *ev, int field)
 {
 	struct app_l7_val v;
 
 	if (app_l7_get(&ev->u.session, field, &v) && v.u)
-		ZW_LIT(w, "\tT");
+		FC_LW_LIT(w, "\tT");
 	else
-		ZW_LIT(w, "\tF");
+		FC_LW_LIT(w, "\tF");
 }
 
 /* ts, uid and the id columns (no trailing tab). */
 static void
-zw_conn_id(struct zw *w, uint64_t ts, const struct app_join_flow *f)
+zw_conn_id(struct fc_lw *w, uint64_t ts, const struct app_join_flow *f)
 {
 	char uid[ZEEK_UID_LEN + 1], a[48];
 	int n;
 
-	zw_secs(w, ts);
+	fc_lw_secs(w, ts);
 	zeek_uid(f->flow_id, uid);
-	ZW_LIT(w, "\t");
-	zw_raw(w, uid, ZEEK_UID_LEN);
-	ZW_LIT(w, "\t");
+	FC_LW_LIT(w, "\t");
+	fc_lw_raw(w, uid, ZEEK_UID_LEN);
+	FC_LW_LIT(w, "\t");
 	n = fc_addr_str(f->id->orig_h, f->id->family, a, sizeof(a));
-	zw_raw(w, a, (size_t)n);
-	ZW_LIT(w, "\t");
-	zw_u64(w, f->id->orig_p);
-	ZW_LIT(w, "\t");
+	fc_lw_raw(w, a, (size_t)n);
+	FC_LW_LIT(w, "\t");
+	fc_lw_u64(w, f->id->orig_p);
+	FC_LW_LIT(w, "\t");
 	n = fc_addr_str(f->id->resp_h, f->id->family, a, sizeof(a));
-	zw_raw(w, a, (size_t)n);
-	ZW_LIT(w, "\t");
-	zw_u64(w, f->id->resp_p);
+	fc_lw_raw(w, a, (size_t)n);
+	FC_LW_LIT(w, "\t");
+	fc_lw_u64(w, f->id->resp_p);
 }
 
 static int
@@ -501,7 +449,7 @@ zeek_hexval(uint8_t c)
 
 /* \t then the request target percent-decoded (Zeek's unescaped URI), escaped. */
 static void
-zw_uri(struct zw *w, const struct fc_event *req, int field)
+zw_uri(struct fc_lw *w, const struct fc_event *req, int field)
 {
 	struct app_l7_val v;
 	uint8_t out[FC_SESSION_DATA_MAX];
@@ -509,7 +457,7 @@ zw_uri(struct zw *w, const struct fc_event *req, int field)
 
 	if (req == NULL || !app_l7_get(&req->u.session, field, &v) ||
 	    v.type != FC_L7_T_STR) {
-		ZW_LIT(w, "\t-");
+		FC_LW_LIT(w, "\t-");
 		return;
 	}
 	for (size_t i = 0; i < v.len && n < sizeof(out); i++) {
@@ -523,7 +471,7 @@ zw_uri(struct zw *w, const struct fc_event *req, int field)
 			out[n++] = v.p[i];
 		}
 	}
-	ZW_LIT(w, "\t");
+	FC_LW_LIT(w, "\t");
 	zw_esc(w, out, n, 0);
 }
 
@@ -537,7 +485,7 @@ zeek_render_conn(const struct fc_event *ev, char *buf, size_t len)
 {
 	const struct fc_event_flow_end *e = &ev->u.end;
 	const struct fc_event_flow_id *id = &e->id;
-	struct zw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct fc_lw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
 	uint64_t dur = e->last_ts > e->first_ts ? e->last_ts - e->first_ts : 0;
 	const uint64_t *bytes = e->is_tcp ? e->seq_bytes : e->payload_bytes;
 	const char *proto = zeek_proto(id->proto);
@@ -546,52 +494,52 @@ zeek_render_conn(const struct fc_event *ev, char *buf, size_t len)
 	size_t n;
 
 	zw_conn_id(&w, e->first_ts, &f);
-	ZW_LIT(&w, "\t");
-	zw_raw(&w, proto, strlen(proto));
-	ZW_LIT(&w, "\t");
-	zw_raw(&w, service, strlen(service));
+	FC_LW_LIT(&w, "\t");
+	fc_lw_raw(&w, proto, strlen(proto));
+	FC_LW_LIT(&w, "\t");
+	fc_lw_raw(&w, service, strlen(service));
 	if (dur > 0) {
-		ZW_LIT(&w, "\t");
-		zw_secs(&w, dur);
-		ZW_LIT(&w, "\t");
-		zw_u64(&w, bytes[0]);
-		ZW_LIT(&w, "\t");
-		zw_u64(&w, bytes[1]);
+		FC_LW_LIT(&w, "\t");
+		fc_lw_secs(&w, dur);
+		FC_LW_LIT(&w, "\t");
+		fc_lw_u64(&w, bytes[0]);
+		FC_LW_LIT(&w, "\t");
+		fc_lw_u64(&w, bytes[1]);
 	} else {
-		ZW_LIT(&w, "\t-\t-\t-");
+		FC_LW_LIT(&w, "\t-\t-\t-");
 	}
-	ZW_LIT(&w, "\t");
+	FC_LW_LIT(&w, "\t");
 	n = strnlen(e->conn_state, sizeof(e->conn_state));
 	if (n > 0)
-		zw_raw(&w, e->conn_state, n);
+		fc_lw_raw(&w, e->conn_state, n);
 	else
-		ZW_LIT(&w, "-");
-	ZW_LIT(&w, "\t-\t-\t");              /* local_orig, local_resp */
-	zw_u64(&w, e->has_reasm ? e->reasm[0].gap_bytes + e->reasm[1].gap_bytes : 0);
-	ZW_LIT(&w, "\t");
+		FC_LW_LIT(&w, "-");
+	FC_LW_LIT(&w, "\t-\t-\t");              /* local_orig, local_resp */
+	fc_lw_u64(&w, e->has_reasm ? e->reasm[0].gap_bytes + e->reasm[1].gap_bytes : 0);
+	FC_LW_LIT(&w, "\t");
 	n = strnlen(e->history, sizeof(e->history));
 	if (n > 0)
-		zw_raw(&w, e->history, n);
+		fc_lw_raw(&w, e->history, n);
 	else
-		ZW_LIT(&w, "-");
-	ZW_LIT(&w, "\t");
-	zw_u64(&w, e->pkts[0]);
-	ZW_LIT(&w, "\t");
-	zw_u64(&w, e->ip_bytes[0]);
-	ZW_LIT(&w, "\t");
-	zw_u64(&w, e->pkts[1]);
-	ZW_LIT(&w, "\t");
-	zw_u64(&w, e->ip_bytes[1]);
-	ZW_LIT(&w, "\t");
+		FC_LW_LIT(&w, "-");
+	FC_LW_LIT(&w, "\t");
+	fc_lw_u64(&w, e->pkts[0]);
+	FC_LW_LIT(&w, "\t");
+	fc_lw_u64(&w, e->ip_bytes[0]);
+	FC_LW_LIT(&w, "\t");
+	fc_lw_u64(&w, e->pkts[1]);
+	FC_LW_LIT(&w, "\t");
+	fc_lw_u64(&w, e->ip_bytes[1]);
+	FC_LW_LIT(&w, "\t");
 	if (id->tunnel_parent != 0) {
 		char parent[ZEEK_UID_LEN + 1];
 
 		zeek_uid(id->tunnel_parent, parent);
-		zw_raw(&w, parent, ZEEK_UID_LEN);
+		fc_lw_raw(&w, parent, ZEEK_UID_LEN);
 	} else {
-		ZW_LIT(&w, "-");
+		FC_LW_LIT(&w, "-");
 	}
-	ZW_LIT(&w, "\n");
+	FC_LW_LIT(&w, "\n");
 	return w.overflow ? -ENOSPC : (int)w.pos;
 }
 
@@ -602,7 +550,7 @@ zeek_render_http(const struct zeek *d, const struct app_join_flow *f,
 		 const struct app_http_info *info, char *buf, size_t len)
 {
 	const struct zeek_fields *k = &d->f;
-	struct zw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct fc_lw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
 	const struct fc_event *any = req != NULL ? req : resp;
 	struct app_l7_val st;
 	int has_st = resp != NULL && app_l7_get(&resp->u.session, k->h_status, &st);
@@ -620,7 +568,7 @@ zeek_render_http(const struct zeek *d, const struct app_join_flow *f,
 		zw_field_u64(&w, resp, k->h_req_len);
 		zw_field_u64(&w, resp, k->h_resp_len);
 	} else {
-		ZW_LIT(&w, "\t0\t0");
+		FC_LW_LIT(&w, "\t0\t0");
 	}
 	zw_field_u64(&w, resp, k->h_status);
 	zw_field_str(&w, resp, k->h_msg);
@@ -629,15 +577,15 @@ zeek_render_http(const struct zeek *d, const struct app_join_flow *f,
 		zw_field_u64(&w, resp, k->h_status);
 		zw_field_str(&w, resp, k->h_msg);
 	} else if (info != NULL) {
-		ZW_LIT(&w, "\t");
-		zw_u64(&w, info->code);
-		ZW_LIT(&w, "\t");
+		FC_LW_LIT(&w, "\t");
+		fc_lw_u64(&w, info->code);
+		FC_LW_LIT(&w, "\t");
 		zw_esc(&w, (const uint8_t *)info->msg, strlen(info->msg), 0);
 	} else {
-		ZW_LIT(&w, "\t-\t-");
+		FC_LW_LIT(&w, "\t-\t-");
 	}
 	/* tags, username, password, proxied, six file columns */
-	ZW_LIT(&w, "\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-\n");
+	FC_LW_LIT(&w, "\t(empty)\t-\t-\t-\t-\t-\t-\t-\t-\t-\n");
 	return w.overflow ? -ENOSPC : (int)w.pos;
 }
 
@@ -648,52 +596,52 @@ zeek_render_ssl(const struct zeek *d, const struct app_join_flow *f,
 		const char *alert, char *buf, size_t len)
 {
 	const struct zeek_fields *k = &d->f;
-	struct zw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct fc_lw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
 
 	zw_conn_id(&w, (ch != NULL ? ch : sh)->ts, f);
 	zw_field_str(&w, sh, k->t_version);
 	zw_field_str(&w, sh, k->t_cipher);
 	zw_field_str(&w, sh, k->t_curve);
 	zw_field_str(&w, ch, k->t_sni);
-	ZW_LIT(&w, "\t-\t");                   /* resumed */
+	FC_LW_LIT(&w, "\t-\t");                   /* resumed */
 	if (alert != NULL)
 		zw_esc(&w, (const uint8_t *)alert, strlen(alert), 0);
 	else
-		ZW_LIT(&w, "-");
+		FC_LW_LIT(&w, "-");
 	zw_field_str(&w, sh, k->t_next);
 	/* established, ssl_history, cert_chain_fps, client_cert_chain_fps, sni_matches_cert */
-	ZW_LIT(&w, "\t-\t-\t-\t-\t-\n");
+	FC_LW_LIT(&w, "\t-\t-\t-\t-\t-\n");
 	return w.overflow ? -ENOSPC : (int)w.pos;
 }
 
 /* \t then every value of a repeated field (a vector), - when none. */
 static void
-zw_vector(struct zw *w, const struct fc_event_session *s, int field, int secs)
+zw_vector(struct fc_lw *w, const struct fc_event_session *s, int field, int secs)
 {
 	uint16_t off = 0, len;
 	uint8_t fid, type;
 	const uint8_t *p;
 	unsigned int n = 0;
 
-	ZW_LIT(w, "\t");
+	FC_LW_LIT(w, "\t");
 	while (field >= 0 && fc_l7_next_field(s, &off, &fid, &type, &p, &len)) {
 		if (fid != field)
 			continue;
 		if (n++ > 0)
-			ZW_LIT(w, ",");
+			FC_LW_LIT(w, ",");
 		if (type == FC_L7_T_STR) {
 			zw_esc(w, p, len, 1);
 		} else if (type == FC_L7_T_U64 && len == sizeof(uint64_t)) {
 			uint64_t v;
 
 			memcpy(&v, p, sizeof(v));
-			zw_u64(w, v);
+			fc_lw_u64(w, v);
 			if (secs)
-				ZW_LIT(w, ".000000");
+				FC_LW_LIT(w, ".000000");
 		}
 	}
 	if (n == 0)
-		ZW_LIT(w, "-");
+		FC_LW_LIT(w, "-");
 }
 
 /* The dns.log row of a response or of a query that got none. */
@@ -703,7 +651,7 @@ zeek_render_dns(const struct zeek *d, const struct app_join_flow *f,
 {
 	const struct zeek_fields *k = &d->f;
 	const struct fc_event_session *s = &ev->u.session;
-	struct zw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct fc_lw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
 	struct app_l7_val rtt, rc, q, qts;
 	int has_rtt = app_l7_get(s, k->d_rtt, &rtt);
 	int has_rc = app_l7_get(s, k->d_rcode, &rc);
@@ -714,14 +662,14 @@ zeek_render_dns(const struct zeek *d, const struct app_join_flow *f,
 	else if (app_l7_get(s, k->d_query_ts, &qts) && qts.len == sizeof(uint64_t))
 		ts = qts.u;     /* an unanswered query: when it was sent */
 	zw_conn_id(&w, ts, f);
-	ZW_LIT(&w, "\t");
-	zw_raw(&w, zeek_proto(f->id->proto), strlen(zeek_proto(f->id->proto)));
+	FC_LW_LIT(&w, "\t");
+	fc_lw_raw(&w, zeek_proto(f->id->proto), strlen(zeek_proto(f->id->proto)));
 	zw_field_u64(&w, ev, k->d_trans_id);
-	ZW_LIT(&w, "\t");
+	FC_LW_LIT(&w, "\t");
 	if (has_rtt)
-		zw_secs(&w, rtt.u * FC_NS_PER_USEC);
+		fc_lw_secs(&w, rtt.u * FC_NS_PER_USEC);
 	else
-		ZW_LIT(&w, "-");
+		FC_LW_LIT(&w, "-");
 	zw_field_str(&w, ev, k->d_query);
 	zw_field_u64(&w, ev, k->d_qclass);
 	zw_field_str(&w, ev, k->d_qclass_name);
@@ -733,22 +681,22 @@ zeek_render_dns(const struct zeek *d, const struct app_join_flow *f,
 	zw_field_bool(&w, ev, k->d_tc);
 	zw_field_bool(&w, ev, k->d_rd);
 	zw_field_bool(&w, ev, k->d_ra);
-	ZW_LIT(&w, "\t");
+	FC_LW_LIT(&w, "\t");
 	{
 		struct app_l7_val z;
 
-		zw_u64(&w, app_l7_get(s, k->d_z, &z) ? z.u : 0);
+		fc_lw_u64(&w, app_l7_get(s, k->d_z, &z) ? z.u : 0);
 	}
 	/* Answers of a query message (mDNS known answers) are not logged, as in Zeek. */
 	zw_vector(&w, s, s->kind == k->k_response ? k->d_answers : -1, 0);
 	zw_vector(&w, s, s->kind == k->k_response ? k->d_ttls : -1, 1);
 	if (has_rc && rc.u != 0 && !app_l7_get(s, k->d_query, &q))
-		ZW_LIT(&w, "\tT");
+		FC_LW_LIT(&w, "\tT");
 	else
-		ZW_LIT(&w, "\tF");
+		FC_LW_LIT(&w, "\tF");
 	zw_field_u64(&w, ev, k->d_opcode);
 	zw_field_str(&w, ev, k->d_opcode_name);
-	ZW_LIT(&w, "\n");
+	FC_LW_LIT(&w, "\n");
 	return w.overflow ? -ENOSPC : (int)w.pos;
 }
 

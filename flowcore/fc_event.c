@@ -5,7 +5,7 @@
  *
  * Rendering happens on the export side, never on the packet path: the
  * tracker only fills fixed-size struct fc_event records. JSON is written
- * with a small bounded writer (struct jw) that refuses to overrun the
+ * with the bounded line writer (struct fc_lw) that refuses to overrun the
  * caller's buffer instead of truncating silently.
  */
 #include <errno.h>
@@ -298,16 +298,8 @@ fc_event_ts_str(uint64_t ts_ns, char *buf, size_t len)
 			(ts_ns % FC_NS_PER_SEC) / FC_NS_PER_USEC);
 }
 
-/* A bounded JSON writer: every append checks room; overflow is sticky. */
-struct jw {
-	char *buf;
-	size_t len;
-	size_t pos;
-	int overflow;
-};
-
-static void
-jw_printf(struct jw *w, const char *fmt, ...)
+void
+fc_lw_printf(struct fc_lw *w, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -323,101 +315,50 @@ jw_printf(struct jw *w, const char *fmt, ...)
 		w->pos += (size_t)n;
 }
 
-/*
- * Fast appends: the flow_end line is mostly keys and integers, and
- * vsnprintf per field cost more than everything else together.
- */
-static inline void
-jw_raw(struct jw *w, const char *p, size_t n)
-{
-	if (w->overflow || n >= w->len - w->pos) {
-		w->overflow = 1;
-		return;
-	}
-	memcpy(w->buf + w->pos, p, n);
-	w->pos += n;
-	w->buf[w->pos] = '\0';
-}
-
-/* Append a string literal. */
-#define JW_LIT(w, lit) jw_raw((w), (lit), sizeof(lit) - 1)
-
-
-static inline void
-jw_u64(struct jw *w, uint64_t v)
-{
-	/* Digits straight into the line: no copy. */
-	unsigned int n = fc_event_u64_len(v);
-
-	if (w->overflow || n >= w->len - w->pos) {
-		w->overflow = 1;
-		return;
-	}
-	fc_event_u64_back(w->buf + w->pos + n, v);
-	w->pos += n;
-	w->buf[w->pos] = '\0';
-}
-
-/* Seconds with microseconds: "1700000000.123456". */
-static inline void
-jw_ts_val(struct jw *w, uint64_t ts)
-{
-	uint64_t us = (ts % FC_NS_PER_SEC) / FC_NS_PER_USEC;
-	char t[7];
-
-	jw_u64(w, ts / FC_NS_PER_SEC);
-	t[0] = '.';
-	for (int i = 6; i >= 1; i--) {
-		t[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
-	jw_raw(w, t, sizeof(t));
-}
-
 /* ,"name":value with a literal name */
-#define JW_KU64(w, name, v) do { JW_LIT(w, ",\"" name "\":"); jw_u64(w, v); } while (0)
-#define JW_KTS(w, name, v) do { JW_LIT(w, ",\"" name "\":"); jw_ts_val(w, v); } while (0)
+#define JW_KU64(w, name, v) do { FC_LW_LIT(w, ",\"" name "\":"); fc_lw_u64(w, v); } while (0)
+#define JW_KTS(w, name, v) do { FC_LW_LIT(w, ",\"" name "\":"); fc_lw_secs(w, v); } while (0)
 
 /* Append a literal prefix, then a NUL-terminated string known to need no escaping. */
 static inline void
-jw_str_field(struct jw *w, const char *prefix, const char *s)
+jw_str_field(struct fc_lw *w, const char *prefix, const char *s)
 {
-	jw_raw(w, prefix, strlen(prefix));
-	jw_raw(w, s, strlen(s));
+	fc_lw_raw(w, prefix, strlen(prefix));
+	fc_lw_raw(w, s, strlen(s));
 }
 
 static void
-jw_addr(struct jw *w, const char *name, const uint8_t *a, uint8_t family)
+jw_addr(struct fc_lw *w, const char *name, const uint8_t *a, uint8_t family)
 {
 	char s[INET6_ADDRSTRLEN + 1];
 	int n = fc_addr_str(a, family, s, sizeof(s));
 
-	JW_LIT(w, ",\"");
-	jw_raw(w, name, strlen(name));
-	JW_LIT(w, "\":\"");
-	jw_raw(w, s, (size_t)n);
-	JW_LIT(w, "\"");
+	FC_LW_LIT(w, ",\"");
+	fc_lw_raw(w, name, strlen(name));
+	FC_LW_LIT(w, "\":\"");
+	fc_lw_raw(w, s, (size_t)n);
+	FC_LW_LIT(w, "\"");
 }
 
 static void
-jw_proto(struct jw *w, uint8_t proto, uint8_t family)
+jw_proto(struct fc_lw *w, uint8_t proto, uint8_t family)
 {
 	if (family == FC_KEY_FAMILY_MAC) {
-		JW_LIT(w, ",\"proto\":\"l2\"");
+		FC_LW_LIT(w, ",\"proto\":\"l2\"");
 		return;
 	}
 	switch (proto) {
-	case IPPROTO_TCP: JW_LIT(w, ",\"proto\":\"tcp\""); break;
-	case IPPROTO_UDP: JW_LIT(w, ",\"proto\":\"udp\""); break;
-	case IPPROTO_ICMP: JW_LIT(w, ",\"proto\":\"icmp\""); break;
-	case IPPROTO_ICMPV6: JW_LIT(w, ",\"proto\":\"icmpv6\""); break;
-	case IPPROTO_SCTP: JW_LIT(w, ",\"proto\":\"sctp\""); break;
+	case IPPROTO_TCP: FC_LW_LIT(w, ",\"proto\":\"tcp\""); break;
+	case IPPROTO_UDP: FC_LW_LIT(w, ",\"proto\":\"udp\""); break;
+	case IPPROTO_ICMP: FC_LW_LIT(w, ",\"proto\":\"icmp\""); break;
+	case IPPROTO_ICMPV6: FC_LW_LIT(w, ",\"proto\":\"icmpv6\""); break;
+	case IPPROTO_SCTP: FC_LW_LIT(w, ",\"proto\":\"sctp\""); break;
 	default: JW_KU64(w, "proto", proto); break;
 	}
 }
 
 static void
-jw_flow_id(struct jw *w, const struct fc_event_flow_id *id)
+jw_flow_id(struct fc_lw *w, const struct fc_event_flow_id *id)
 {
 	jw_proto(w, id->proto, id->family);
 	jw_addr(w, "orig_h", id->orig_h, id->family);
@@ -434,11 +375,11 @@ jw_flow_id(struct jw *w, const struct fc_event_flow_id *id)
 		JW_KU64(w, "vlan_inner", id->vlan_inner);
 	if (id->tunnel != FC_TUN_NONE) {
 		jw_str_field(w, ",\"tunnel\":{\"kind\":\"", fc_tunnel_name(id->tunnel));
-		JW_LIT(w, "\"");
+		FC_LW_LIT(w, "\"");
 		JW_KU64(w, "id", id->tunnel_id);
 		if (id->tunnel_parent != 0)
 			JW_KU64(w, "parent", id->tunnel_parent);
-		JW_LIT(w, "}");
+		FC_LW_LIT(w, "}");
 	}
 }
 
@@ -448,7 +389,7 @@ jw_flow_id(struct jw *w, const struct fc_event_flow_id *id)
  * diagnostics; `reason` only for flow_end (an update has not ended).
  */
 static void
-jw_flow_record(struct jw *w, const struct fc_event_flow_end *e, int with_reason)
+jw_flow_record(struct fc_lw *w, const struct fc_event_flow_end *e, int with_reason)
 {
 	char cid[40];
 	uint64_t dur = e->last_ts >= e->first_ts ? e->last_ts - e->first_ts : 0;
@@ -476,25 +417,25 @@ jw_flow_record(struct jw *w, const struct fc_event_flow_end *e, int with_reason)
 	jw_str_field(w, "\",\"history\":\"", e->history);
 	jw_str_field(w, "\",\"fs_history\":\"", e->fs_history);
 	jw_str_field(w, "\",\"conn_state\":\"", e->conn_state);
-	JW_LIT(w, "\"");
+	FC_LW_LIT(w, "\"");
 	if (fc_community_id(&e->id, cid, sizeof(cid)) == 0) {
-		JW_LIT(w, ",\"community_id\":\"");
-		jw_raw(w, cid, strlen(cid));
-		JW_LIT(w, "\"");
+		FC_LW_LIT(w, ",\"community_id\":\"");
+		fc_lw_raw(w, cid, strlen(cid));
+		FC_LW_LIT(w, "\"");
 	}
 	if (e->app_proto != FC_L7_NONE) {
 		jw_str_field(w, ",\"app_proto\":\"", fc_l7_proto_name(e->app_proto));
-		JW_LIT(w, "\"");
+		FC_LW_LIT(w, "\"");
 	}
 	if (e->has_reasm)
 		for (int i = 0; i < 2; i++) {
 			const struct fc_reasm_side_stats *r = &e->reasm[i];
 
 			if (i == 0)
-				JW_LIT(w, ",\"orig_reasm\":{\"delivered\":");
+				FC_LW_LIT(w, ",\"orig_reasm\":{\"delivered\":");
 			else
-				JW_LIT(w, ",\"resp_reasm\":{\"delivered\":");
-			jw_u64(w, r->delivered);
+				FC_LW_LIT(w, ",\"resp_reasm\":{\"delivered\":");
+			fc_lw_u64(w, r->delivered);
 			JW_KU64(w, "ooo_segs", r->ooo_segs);
 			JW_KU64(w, "retransmits", r->retransmits);
 			JW_KU64(w, "overlap_bytes", r->overlap_bytes);
@@ -503,7 +444,7 @@ jw_flow_record(struct jw *w, const struct fc_event_flow_end *e, int with_reason)
 			JW_KU64(w, "out_of_window", r->out_of_window);
 			JW_KU64(w, "pads_dropped", r->pads_dropped);
 			JW_KU64(w, "high_watermark", r->high_watermark);
-			JW_LIT(w, "}");
+			FC_LW_LIT(w, "}");
 		}
 }
 
@@ -530,12 +471,12 @@ fc_event_size(const struct fc_event *ev)
 int
 fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 {
-	struct jw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
+	struct fc_lw w = { .buf = buf, .len = len, .pos = 0, .overflow = 0 };
 
 	if (len == 0)
 		return -ENOSPC;
 	jw_str_field(&w, "{\"type\":\"", fc_event_type_name(ev->type));
-	JW_LIT(&w, "\"");
+	FC_LW_LIT(&w, "\"");
 	if (ev->type != FC_EV_ANOMALY || ev->u.anomaly.has_flow)
 		JW_KU64(&w, "flow_id", ev->flow_id);
 	JW_KTS(&w, "ts", ev->ts);
@@ -545,7 +486,7 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 		jw_flow_id(&w, &ev->u.start);
 		break;
 	case FC_EV_STATE_CHANGE:
-		jw_printf(&w, ",\"from\":\"%s\",\"to\":\"%s\"",
+		fc_lw_printf(&w, ",\"from\":\"%s\",\"to\":\"%s\"",
 			  fc_tcp_state_name(ev->u.state.from),
 			  fc_tcp_state_name(ev->u.state.to));
 		break;
@@ -558,7 +499,7 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 	case FC_EV_SESSION: {
 		int n;
 
-		jw_printf(&w, ",\"side\":\"%s\",\"proto\":\"%s\",",
+		fc_lw_printf(&w, ",\"side\":\"%s\",\"proto\":\"%s\",",
 			  ev->u.session.side == FC_SIDE_ORIG ? "orig" : "resp",
 			  fc_l7_proto_name(ev->u.session.proto));
 		if (w.overflow)
@@ -571,31 +512,31 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 		break;
 	}
 	case FC_EV_PACKET:
-		jw_printf(&w, ",\"side\":\"%s\",\"len\":%u",
+		fc_lw_printf(&w, ",\"side\":\"%s\",\"len\":%u",
 			  ev->u.packet.side == FC_SIDE_ORIG ? "orig" : "resp",
 			  ev->u.packet.len);
 		break;
 	case FC_EV_ANOMALY:
-		jw_printf(&w, ",\"kind\":\"%s\"",
+		fc_lw_printf(&w, ",\"kind\":\"%s\"",
 			  fc_anomaly_name(ev->u.anomaly.kind));
 		if (ev->u.anomaly.has_flow)
-			jw_printf(&w, ",\"side\":\"%s\"",
+			fc_lw_printf(&w, ",\"side\":\"%s\"",
 				  ev->u.anomaly.side == FC_SIDE_ORIG ? "orig" : "resp");
-		jw_printf(&w, ",\"count\":%" PRIu64 ",\"total\":%" PRIu64,
+		fc_lw_printf(&w, ",\"count\":%" PRIu64 ",\"total\":%" PRIu64,
 			  ev->u.anomaly.count, ev->u.anomaly.total);
 		if (ev->u.anomaly.kind == FC_AN_BUFFER_OVERFLOW)
-			jw_printf(&w, ",\"bytes\":%" PRIu64 ",\"policy\":\"%s\"",
+			fc_lw_printf(&w, ",\"bytes\":%" PRIu64 ",\"policy\":\"%s\"",
 				  ev->u.anomaly.bytes,
 				  fc_reasm_overflow_name(ev->u.anomaly.policy));
 		if (ev->u.anomaly.kind == FC_AN_PARSE_ERROR) {
 			/* The reason is a parser's static text: plain ASCII. */
-			jw_printf(&w, ",\"reason\":\"%s\"", ev->u.anomaly.reason);
+			fc_lw_printf(&w, ",\"reason\":\"%s\"", ev->u.anomaly.reason);
 		}
 		break;
 	default:
 		break;
 	}
-	jw_printf(&w, "}\n");
+	fc_lw_printf(&w, "}\n");
 	if (w.overflow)
 		return -ENOSPC;
 	return (int)w.pos;

@@ -265,6 +265,70 @@ fc_event_u64_back(char *end, uint64_t v)
 	return p;
 }
 
+/**
+ * A bounded line writer, shared by the NDJSON renderer and the EVE and
+ * Zeek sinks: every append checks the room left (keeping one byte for the
+ * NUL written after it), an append that does not fit sets overflow, and
+ * overflow is sticky, so a renderer checks it once at the end.
+ */
+struct fc_lw {
+	char *buf;
+	size_t len;
+	size_t pos;
+	int overflow;
+};
+
+/** Append n bytes. */
+static inline void
+fc_lw_raw(struct fc_lw *w, const char *p, size_t n)
+{
+	if (w->overflow || n >= w->len - w->pos) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->buf + w->pos, p, n);
+	w->pos += n;
+	w->buf[w->pos] = '\0';
+}
+
+/** Append a string literal. */
+#define FC_LW_LIT(w, lit) fc_lw_raw((w), (lit), sizeof(lit) - 1)
+
+/** Append v in decimal (digits straight into the line). */
+static inline void
+fc_lw_u64(struct fc_lw *w, uint64_t v)
+{
+	unsigned int n = fc_event_u64_len(v);
+
+	if (w->overflow || n >= w->len - w->pos) {
+		w->overflow = 1;
+		return;
+	}
+	fc_event_u64_back(w->buf + w->pos + n, v);
+	w->pos += n;
+	w->buf[w->pos] = '\0';
+}
+
+/** Append a ns time as seconds with microseconds: "1700000000.123456". */
+static inline void
+fc_lw_secs(struct fc_lw *w, uint64_t ns)
+{
+	uint64_t us = (ns % FC_NS_PER_SEC) / FC_NS_PER_USEC;
+	char t[7];
+
+	fc_lw_u64(w, ns / FC_NS_PER_SEC);
+	t[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		t[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	fc_lw_raw(w, t, sizeof(t));
+}
+
+/** Append printf output (for the rare fields that are not plain). */
+void fc_lw_printf(struct fc_lw *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #ifdef __cplusplus
 }
 #endif
