@@ -587,6 +587,22 @@ ew_tail(struct eve_w *w, const struct fc_event_flow_id *id)
 	return w->lw.overflow ? -ENOSPC : (int)w->lw.pos;
 }
 
+/*
+ * The members of an object opened at mark were each written with a
+ * leading ',': drop the first one's.
+ */
+static void
+ew_drop_lead_comma(struct eve_w *w, size_t mark)
+{
+	struct fc_lw *lw = &w->lw;
+
+	if (!lw->overflow && lw->pos > mark && lw->buf[mark] == ',') {
+		memmove(lw->buf + mark, lw->buf + mark + 1, lw->pos - mark - 1);
+		lw->pos--;
+		lw->buf[lw->pos] = '\0';
+	}
+}
+
 /* An HTTP transaction record. */
 static int
 eve_render_http(const struct eve *d, const struct app_join_flow *f,
@@ -658,11 +674,7 @@ eve_render_http(const struct eve *d, const struct app_join_flow *f,
 		}
 		ew_ku64(&w, "status", resp, k->h_status);
 		ew_ku64(&w, "length", resp, k->h_resp_len);
-		/* Members were written with a leading ',' (but the first): drop it. */
-		if (!w.lw.overflow && w.lw.pos > mark && w.lw.buf[mark] == ',') {
-			memmove(w.lw.buf + mark, w.lw.buf + mark + 1, w.lw.pos - mark - 1);
-			w.lw.pos--;
-		}
+		ew_drop_lead_comma(&w, mark);
 	}
 	FC_LW_LIT(&w.lw, "}");
 	return ew_tail(&w, f->id);
@@ -732,10 +744,7 @@ eve_render_tls(const struct eve *d, const struct app_join_flow *f,
 	ew_ja3(&w, "ja3", ch, k->t_ja3, k->t_ja3_full);
 	ew_ja3(&w, "ja3s", sh, k->t_ja3s, k->t_ja3s_full);
 	ew_kstr(&w, "ja4", ch, k->t_ja4);
-	if (!w.lw.overflow && w.lw.pos > mark && w.lw.buf[mark] == ',') {
-		memmove(w.lw.buf + mark, w.lw.buf + mark + 1, w.lw.pos - mark - 1);
-		w.lw.pos--;
-	}
+	ew_drop_lead_comma(&w, mark);
 	FC_LW_LIT(&w.lw, "}");
 	return ew_tail(&w, f->id);
 }
