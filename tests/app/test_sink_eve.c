@@ -31,11 +31,11 @@
 #include <fc_tcp.h>
 
 #include "sink.h"
+#include "sink_test.h"
 
 #define SEC FC_NS_PER_SEC
 #define USEC FC_NS_PER_USEC
 
-static char tmpdir[64];
 
 /* A flow_end event with the identity and counters most tests need. */
 static void
@@ -86,32 +86,6 @@ tcp_session(struct fc_event *ev)
 	strcpy(e->fs_history, "SsDdFf");
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
-static void
-path_of(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
 /* Render events through a fresh eve sink into tmpdir/name; return the file text. */
 static char *
 render(const char *name, const struct fc_event *ev, unsigned int n,
@@ -129,7 +103,7 @@ render(const char *name, const struct fc_event *ev, unsigned int n,
 	assert_int_equal(s.records, s.written + s.dropped);
 	if (out != NULL)
 		*out = s;
-	return slurp(path);
+	return slurp(path, NULL);
 }
 
 static char *
@@ -426,59 +400,6 @@ test_eve_skips_non_records(void **state)
 	free(out);
 }
 
-/* ---- session records ---------------------------------------------------------- */
-
-/* A session message of protocol proto and kind `kind` (by name). */
-static void
-sess(struct fc_event *ev, uint64_t flow_id, uint64_t ts, uint8_t proto,
-     const char *kind, uint8_t side)
-{
-	int k = app_l7_kind(proto, kind);
-
-	assert_true(k >= 0);
-	memset(ev, 0, sizeof(*ev));
-	ev->type = FC_EV_SESSION;
-	ev->flow_id = flow_id;
-	ev->ts = ts;
-	ev->u.session.proto = proto;
-	ev->u.session.side = side;
-	ev->u.session.kind = (uint8_t)k;
-}
-
-static uint8_t
-fid(const struct fc_event *ev, const char *name)
-{
-	int f = app_l7_field(ev->u.session.proto, name);
-
-	if (f < 0)
-		fail_msg("no field %s", name);
-	return (uint8_t)f;
-}
-
-static void
-put_s(struct fc_event *ev, const char *name, const char *v)
-{
-	struct fc_l7_msg m = { .s = &ev->u.session };
-
-	assert_int_equal(fc_l7_put_str(&m, fid(ev, name), v, strlen(v)), 0);
-}
-
-static void
-put_u(struct fc_event *ev, const char *name, uint64_t v)
-{
-	struct fc_l7_msg m = { .s = &ev->u.session };
-
-	assert_int_equal(fc_l7_put_u64(&m, fid(ev, name), v), 0);
-}
-
-static void
-put_b(struct fc_event *ev, const char *name, int v)
-{
-	struct fc_l7_msg m = { .s = &ev->u.session };
-
-	assert_int_equal(fc_l7_put_bool(&m, fid(ev, name), v), 0);
-}
-
 static void
 start_of(struct fc_event *ev, const struct fc_event *end)
 {
@@ -748,7 +669,7 @@ test_eve_buffered_writes(void **state)
 	assert_int_equal(app_sink_eve_ops.tick(&s, 0), 0);
 	assert_int_equal(s.written, N);
 	assert_int_equal(app_sink_eve_ops.close(&s), 0);
-	out = slurp(path);
+	out = slurp(path, NULL);
 	for (char *p = out; *p; p++)
 		lines += *p == '\n';
 	assert_int_equal(lines, N);
@@ -783,7 +704,7 @@ test_eve_stdout(void **state)
 	assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
 	close(saved);
 	close(fd);
-	out = slurp(path);
+	out = slurp(path, NULL);
 	assert_true(strncmp(out, "{\"timestamp\":\"2009-11-22T12:48:09.534255+0000\","
 			    "\"flow_id\":7,\"event_type\":\"flow\"", 70) == 0);
 	assert_int_equal(s.written, 1);
@@ -811,8 +732,8 @@ test_eve_reopen(void **state)
 	ev.flow_id = 8;
 	assert_int_equal(app_sink_eve_ops.write(&s, &ev, 1), 0);
 	assert_int_equal(app_sink_eve_ops.close(&s), 0);
-	a = slurp(moved);
-	b = slurp(path);
+	a = slurp(moved, NULL);
+	b = slurp(path, NULL);
 	assert_non_null(strstr(a, "\"flow_id\":7,"));
 	assert_null(strstr(a, "\"flow_id\":8,"));
 	assert_non_null(strstr(b, "\"flow_id\":8,"));
@@ -821,27 +742,6 @@ test_eve_reopen(void **state)
 	assert_int_equal(s.written, 2);
 	free(a);
 	free(b);
-}
-
-/* Run f with stderr captured into buf (a pipe: file size limits do not apply). */
-static void
-capture_stderr(char *buf, size_t len, void (*f)(void *), void *arg)
-{
-	int saved, p[2];
-	ssize_t n;
-
-	assert_int_equal(pipe(p), 0);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	assert_int_equal(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
-	f(arg);
-	fflush(stderr);
-	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-	close(saved);
-	close(p[1]);
-	n = read(p[0], buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(p[0]);
 }
 
 struct open_case {
@@ -994,7 +894,7 @@ test_eve_partial_write(void **state)
 	assert_int_equal(c.s.records, 11);
 	assert_int_equal(c.s.written, 3);
 	assert_int_equal(c.s.dropped, 8);
-	out = slurp(c.path);
+	out = slurp(c.path, NULL);
 	p = out;
 	assert_true(strncmp(p, line, len) == 0);
 	assert_true(strncmp(p + len, line, len) == 0);
@@ -1085,7 +985,7 @@ test_eve_reopen_recovers(void **state)
 	assert_int_equal(c.s.records, 4);
 	assert_int_equal(c.s.written, 2);
 	assert_int_equal(c.s.dropped, 2);
-	out = slurp(c.path);
+	out = slurp(c.path, NULL);
 	assert_non_null(strstr(out, "\"flow_id\":9,"));
 	assert_int_equal(strchr(out, '\n') - out + 1, (long)strlen(out));
 	free(out);
@@ -1109,27 +1009,9 @@ test_eve_registered(void **state)
 	assert_int_equal(app_sinks_write(&ss, &ev, 1), 0);
 	assert_int_equal(app_sinks_close(&ss), 0);
 	assert_int_equal(app_sinks_dropped(&ss), 0);
-	out = slurp(path);
+	out = slurp(path, NULL);
 	assert_non_null(strstr(out, "\"event_type\":\"flow\""));
 	free(out);
-}
-
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/fc-eve-XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
 }
 
 int
@@ -1160,5 +1042,5 @@ main(void)
 		cmocka_unit_test(test_eve_registered),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sink_test_setup, sink_test_teardown);
 }

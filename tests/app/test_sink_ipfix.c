@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "sink.h"
+#include "sink_test.h"
 
 #define PEN_REV 29305u
 #define MAX_TMPL 16
@@ -274,26 +275,6 @@ decode_stream(struct reader *rd, const uint8_t *p, size_t len)
 
 	while (off < len)
 		off += decode_msg(rd, p + off, (unsigned int)(len - off));
-}
-
-static uint8_t *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
 }
 
 static struct reader *

@@ -32,11 +32,11 @@
 #include <fc_tcp.h>
 
 #include "sink.h"
+#include "sink_test.h"
 
 #define SEC FC_NS_PER_SEC
 #define USEC FC_NS_PER_USEC
 
-static char tmpdir[64];
 
 /* A TCP flow_end with reassembly diagnostics. */
 static void
@@ -76,54 +76,6 @@ tcp_end(struct fc_event *ev, uint64_t flow_id)
 	strcpy(e->conn_state, "SF");
 	strcpy(e->history, "ShADadFf");
 	strcpy(e->fs_history, "SsDdFf");
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	if (len != NULL)
-		*len = (size_t)n;
-	return s;
-}
-
-static void
-path_of(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
-static void
-capture_stderr(char *buf, size_t len, void (*f)(void *), void *arg)
-{
-	int saved, p[2];
-	ssize_t n;
-
-	assert_int_equal(pipe(p), 0);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	assert_int_equal(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
-	f(arg);
-	fflush(stderr);
-	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-	close(saved);
-	close(p[1]);
-	n = read(p[0], buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(p[0]);
 }
 
 /* Every line of text ends with '\n' and is a {...} object; returns the line count. */
@@ -535,24 +487,6 @@ test_community_id(void **state)
 	}
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/fc-ndjson-XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -566,5 +500,5 @@ main(void)
 		cmocka_unit_test(test_ndjson_reopen),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sink_test_setup, sink_test_teardown);
 }

@@ -30,11 +30,11 @@
 #include <fc_tcp.h>
 
 #include "sink.h"
+#include "sink_test.h"
 
 #define SEC FC_NS_PER_SEC
 #define USEC FC_NS_PER_USEC
 
-static char tmpdir[64];
 
 static const char header_head[] =
 	"#separator \\x09\n"
@@ -99,32 +99,6 @@ tcp_session(struct fc_event *ev)
 	strcpy(e->fs_history, "SsDdFf");
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *s;
-	long n;
-
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	s = malloc((size_t)n + 1);
-	assert_non_null(s);
-	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
-	s[n] = '\0';
-	fclose(f);
-	return s;
-}
-
-static void
-path_of(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "%s/%s", tmpdir, name);
-}
-
 /* Check a header block at *p (advancing it past the header). */
 static void
 check_header(const char **p)
@@ -180,7 +154,7 @@ render(const char *dir, const struct fc_event *ev, unsigned int n,
 	if (out != NULL)
 		*out = s;
 	snprintf(log, sizeof(log), "%s/conn.log", path);
-	text = slurp(log);
+	text = slurp(log, NULL);
 	p = text;
 	check_header(&p);
 	close_line = strstr(p, "#close\t");
@@ -423,59 +397,6 @@ test_zeek_skips_non_records(void **state)
 	free(rows);
 }
 
-/* ---- session logs ---------------------------------------------------------- */
-
-/* A session message of protocol proto and kind `kind` (by name). */
-static void
-sess(struct fc_event *ev, uint64_t flow_id, uint64_t ts, uint8_t proto,
-     const char *kind, uint8_t side)
-{
-	int k = app_l7_kind(proto, kind);
-
-	assert_true(k >= 0);
-	memset(ev, 0, sizeof(*ev));
-	ev->type = FC_EV_SESSION;
-	ev->flow_id = flow_id;
-	ev->ts = ts;
-	ev->u.session.proto = proto;
-	ev->u.session.side = side;
-	ev->u.session.kind = (uint8_t)k;
-}
-
-static int
-fid(const struct fc_event *ev, const char *name)
-{
-	int f = app_l7_field(ev->u.session.proto, name);
-
-	if (f < 0)
-		fail_msg("no field %s", name);
-	return f;
-}
-
-static void
-put_s(struct fc_event *ev, const char *name, const char *v)
-{
-	struct fc_l7_msg m = { .s = &ev->u.session };
-
-	assert_int_equal(fc_l7_put_str(&m, (uint8_t)fid(ev, name), v, strlen(v)), 0);
-}
-
-static void
-put_u(struct fc_event *ev, const char *name, uint64_t v)
-{
-	struct fc_l7_msg m = { .s = &ev->u.session };
-
-	assert_int_equal(fc_l7_put_u64(&m, (uint8_t)fid(ev, name), v), 0);
-}
-
-static void
-put_b(struct fc_event *ev, const char *name, int v)
-{
-	struct fc_l7_msg m = { .s = &ev->u.session };
-
-	assert_int_equal(fc_l7_put_bool(&m, (uint8_t)fid(ev, name), v), 0);
-}
-
 /* A flow_start of flow_id with the identity of tcp_session()'s flow. */
 static void
 start_of(struct fc_event *ev, const struct fc_event *end, uint64_t flow_id)
@@ -498,7 +419,7 @@ session_rows(const char *dir, const char *name, const char *fields)
 	char *text, *rows, *p, *close_line;
 
 	snprintf(log, sizeof(log), "%s/%s/%s.log", tmpdir, dir, name);
-	text = slurp(log);
+	text = slurp(log, NULL);
 	snprintf(want, sizeof(want), "#unset_field\t-\n#path\t%s\n#open\t", name);
 	assert_true(strncmp(text, "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n",
 			    strlen("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n")) == 0);
@@ -817,13 +738,13 @@ test_zeek_reopen(void **state)
 	ev.flow_id = 3;
 	assert_int_equal(app_sink_zeek_ops.write(&s, &ev, 1), 0);
 	assert_int_equal(app_sink_zeek_ops.close(&s), 0);
-	a = slurp(moved);
+	a = slurp(moved, NULL);
 	p = a;
 	check_header(&p);
 	assert_true(strncmp(p, "1258894080.100000\tCHCf31B1bQzrUOgUUe\t", 37) == 0);
 	p = strchr(p, '\n') + 1;
 	check_close(p);
-	b = slurp(log);
+	b = slurp(log, NULL);
 	p = b;
 	check_header(&p);
 	assert_true(strncmp(p, "1258894080.100000\tCWeAl0b2bQDIha5vDk\t", 37) == 0);
@@ -833,27 +754,6 @@ test_zeek_reopen(void **state)
 	assert_int_equal(s.written, 2);
 	free(a);
 	free(b);
-}
-
-/* Run f with stderr captured into buf (a pipe: file size limits do not apply). */
-static void
-capture_stderr(char *buf, size_t len, void (*f)(void *), void *arg)
-{
-	int saved, p[2];
-	ssize_t n;
-
-	assert_int_equal(pipe(p), 0);
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	assert_int_equal(dup2(p[1], STDERR_FILENO), STDERR_FILENO);
-	f(arg);
-	fflush(stderr);
-	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-	close(saved);
-	close(p[1]);
-	n = read(p[0], buf, len - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	close(p[0]);
 }
 
 struct open_case {
@@ -977,7 +877,7 @@ test_zeek_write_errors(void **state)
 	assert_non_null(strstr(err, "conn.log: write failed: File too large"));
 	assert_null(strstr(strstr(err, "write failed") + 1, "write failed"));
 	/* The file holds a whole header, the one row written after recovery, #close. */
-	text = slurp(c.log);
+	text = slurp(c.log, NULL);
 	p = text;
 	check_header(&p);
 	assert_true(strncmp(p, "1258894080.100000\tCHCf31B1bQzrUOgUUe\t", 37) == 0);
@@ -1038,14 +938,14 @@ test_zeek_reopen_recovers(void **state)
 	assert_int_equal(c.s.dropped, 2);
 	/* The old log was closed properly before the reopen. */
 	snprintf(moved, sizeof(moved), "%s.moved/conn.log", c.dir);
-	text = slurp(moved);
+	text = slurp(moved, NULL);
 	p = text;
 	check_header(&p);
 	p = strchr(p, '\n') + 1;
 	check_close(p);
 	free(text);
 	snprintf(log, sizeof(log), "%s/conn.log", c.dir);
-	text = slurp(log);
+	text = slurp(log, NULL);
 	p = text;
 	check_header(&p);
 	assert_true(strncmp(p, "1258894080.100000\tCWeAl0b2bQDIha5vDk\t", 37) == 0);
@@ -1106,7 +1006,7 @@ test_zeek_partial_write(void **state)
 	rlen = strlen(row);
 	free(rows);
 	path_of(log, sizeof(log), "partial-ref/conn.log");
-	text = slurp(log);
+	text = slurp(log, NULL);
 	hlen = strlen(text) - rlen - strlen("#close\t2024-01-01-00-00-00\n");
 	free(text);
 
@@ -1117,7 +1017,7 @@ test_zeek_partial_write(void **state)
 	assert_int_equal(c.s.written, 3);
 	assert_int_equal(c.s.dropped, 8);
 	snprintf(log, sizeof(log), "%s/conn.log", c.dir);
-	text = slurp(log);
+	text = slurp(log, NULL);
 	p = text;
 	check_header(&p);
 	assert_true(strncmp(p, row, rlen) == 0);
@@ -1152,24 +1052,6 @@ test_zeek_registered(void **state)
 	assert_int_equal(ss.s[0].written, 1);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/fc-zeek-XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 int
 main(void)
 {
@@ -1194,5 +1076,5 @@ main(void)
 		cmocka_unit_test(test_zeek_registered),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sink_test_setup, sink_test_teardown);
 }
