@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What every benchmark needs: a monotonic clock and the CPU model to print
- * next to its figures.
+ * What every benchmark needs: a monotonic clock, the CPU model to print
+ * next to its figures, and big-endian stores for the frames they build.
  */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
@@ -44,6 +44,23 @@ cpu_model(char *buf, size_t len)
 		}
 	}
 	fclose(f);
+}
+
+/* Big-endian stores into a frame being built. */
+static inline void
+put16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 #endif /* BENCH_COMMON_H */

@@ -150,15 +150,6 @@ table_socket(void)
 #define ISN_C 0x1000u
 #define ISN_S 0x8000u
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Turn a flow's client->server template (already copied to d) into its packet of `round`. */
 static void
 conversation_step(uint8_t *d, int tcp, uint32_t round)
