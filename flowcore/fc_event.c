@@ -201,6 +201,124 @@ sha1_one_block(const uint8_t *msg, size_t n, uint8_t out[20])
 #undef SHA1_R
 #undef SHA1_5
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/*
+ * The same block with the x86 SHA extensions (sha1rnds4 does four rounds,
+ * sha1nexte derives the next E, sha1msg1/sha1msg2 extend the message
+ * schedule): about a tenth of the instructions of the portable code.
+ * Registers hold (A, B, C, D) from the high lane down, and E in the high
+ * lane; the message words are loaded big-endian the same way.
+ */
+#define SHA1_NI_NEXT(i, f) do { \
+		if ((i) >= 4) \
+			m[(i) & 3] = _mm_sha1msg2_epu32(_mm_xor_si128( \
+				_mm_sha1msg1_epu32(m[(i) & 3], m[((i) + 1) & 3]), \
+				m[((i) + 2) & 3]), m[((i) + 3) & 3]); \
+		e = _mm_sha1nexte_epu32(prev, m[(i) & 3]); \
+		prev = abcd; \
+		abcd = _mm_sha1rnds4_epu32(abcd, e, (f)); \
+	} while (0)
+
+__attribute__((target("sha,ssse3,sse4.1")))
+static void
+sha1_one_block_ni(const uint8_t *msg, size_t n, uint8_t out[20])
+{
+	const __m128i bswap = _mm_set_epi64x(0x0001020304050607ll, 0x08090a0b0c0d0e0fll);
+	const __m128i abcd0 = _mm_set_epi32(0x67452301, (int)0xefcdab89u,
+					    (int)0x98badcfeu, 0x10325476);
+	const __m128i e0 = _mm_set_epi32((int)0xc3d2e1f0u, 0, 0, 0);
+	__m128i abcd = abcd0, prev, e, m[4];
+	uint8_t blk[64];
+	uint64_t bits = (uint64_t)n * 8;
+	uint32_t h[5];
+	int i;
+
+	memset(blk, 0, sizeof(blk));
+	memcpy(blk, msg, n);
+	blk[n] = 0x80;
+	for (i = 0; i < 8; i++)
+		blk[63 - i] = (uint8_t)(bits >> (8 * i));
+	for (i = 0; i < 4; i++)
+		m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blk + 16 * i)),
+					bswap);
+	/* Rounds 0-3: E is the initial e plus the first words. */
+	prev = abcd;
+	abcd = _mm_sha1rnds4_epu32(abcd, _mm_add_epi32(e0, m[0]), 0);
+	SHA1_NI_NEXT(1, 0);
+	SHA1_NI_NEXT(2, 0);
+	SHA1_NI_NEXT(3, 0);
+	SHA1_NI_NEXT(4, 0);
+	SHA1_NI_NEXT(5, 1);
+	SHA1_NI_NEXT(6, 1);
+	SHA1_NI_NEXT(7, 1);
+	SHA1_NI_NEXT(8, 1);
+	SHA1_NI_NEXT(9, 1);
+	SHA1_NI_NEXT(10, 2);
+	SHA1_NI_NEXT(11, 2);
+	SHA1_NI_NEXT(12, 2);
+	SHA1_NI_NEXT(13, 2);
+	SHA1_NI_NEXT(14, 2);
+	SHA1_NI_NEXT(15, 3);
+	SHA1_NI_NEXT(16, 3);
+	SHA1_NI_NEXT(17, 3);
+	SHA1_NI_NEXT(18, 3);
+	SHA1_NI_NEXT(19, 3);
+	e = _mm_sha1nexte_epu32(prev, e0);
+	abcd = _mm_add_epi32(abcd, abcd0);
+	h[0] = (uint32_t)_mm_extract_epi32(abcd, 3);
+	h[1] = (uint32_t)_mm_extract_epi32(abcd, 2);
+	h[2] = (uint32_t)_mm_extract_epi32(abcd, 1);
+	h[3] = (uint32_t)_mm_extract_epi32(abcd, 0);
+	h[4] = (uint32_t)_mm_extract_epi32(e, 3);
+	for (i = 0; i < 5; i++) {
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
+	}
+}
+
+#undef SHA1_NI_NEXT
+
+#endif
+
+static inline int
+have_x86_sha(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	/* libgcc reads CPUID once, at load. */
+	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+#else
+	return 0;
+#endif
+}
+
+int
+fc_sha1_block(const void *msg, size_t n, uint8_t out[20], enum fc_sha1_impl impl)
+{
+	if (n > 55)
+		return -EINVAL;
+	if (impl == FC_SHA1_AUTO)
+		impl = have_x86_sha() ? FC_SHA1_X86 : FC_SHA1_PORTABLE;
+	switch (impl) {
+	case FC_SHA1_PORTABLE:
+		sha1_one_block(msg, n, out);
+		return 0;
+	case FC_SHA1_X86:
+#if defined(__x86_64__) && defined(__GNUC__)
+		if (have_x86_sha()) {
+			sha1_one_block_ni(msg, n, out);
+			return 0;
+		}
+#endif
+		return -ENOTSUP;
+	default:
+		return -EINVAL;
+	}
+}
+
 /*
  * Community ID v1 (https://github.com/corelight/community-id-spec):
  * SHA1 over seed(2) | saddr | daddr | proto(1) | 0(1) | sport(2) | dport(2),
@@ -269,7 +387,7 @@ fc_community_id(const struct fc_event_flow_id *id, char *buf, size_t len)
 		in[n++] = (uint8_t)dp;
 	}
 	static_assert(sizeof(in) <= 55, "Community ID input fits one SHA-1 block");
-	sha1_one_block(in, n, md);
+	fc_sha1_block(in, n, md, FC_SHA1_AUTO);
 
 	buf[o++] = '1';
 	buf[o++] = ':';
@@ -320,10 +438,12 @@ fc_lw_printf(struct fc_lw *w, const char *fmt, ...)
 #define JW_KTS(w, name, v) do { FC_LW_LIT(w, ",\"" name "\":"); fc_lw_secs(w, v); } while (0)
 
 /* Append a literal prefix, then a NUL-terminated string known to need no escaping. */
+#define JW_STR_FIELD(w, prefix, s) \
+	do { FC_LW_LIT(w, prefix); jw_str(w, s); } while (0)
+
 static inline void
-jw_str_field(struct fc_lw *w, const char *prefix, const char *s)
+jw_str(struct fc_lw *w, const char *s)
 {
-	fc_lw_raw(w, prefix, strlen(prefix));
 	fc_lw_raw(w, s, strlen(s));
 }
 
@@ -374,7 +494,7 @@ jw_flow_id(struct fc_lw *w, const struct fc_event_flow_id *id)
 	if (id->vlan_inner != 0)
 		JW_KU64(w, "vlan_inner", id->vlan_inner);
 	if (id->tunnel != FC_TUN_NONE) {
-		jw_str_field(w, ",\"tunnel\":{\"kind\":\"", fc_tunnel_name(id->tunnel));
+		JW_STR_FIELD(w, ",\"tunnel\":{\"kind\":\"", fc_tunnel_name(id->tunnel));
 		FC_LW_LIT(w, "\"");
 		JW_KU64(w, "id", id->tunnel_id);
 		if (id->tunnel_parent != 0)
@@ -410,13 +530,13 @@ jw_flow_record(struct fc_lw *w, const struct fc_event_flow_end *e, int with_reas
 		JW_KU64(w, "orig_seq_bytes", e->seq_bytes[0]);
 		JW_KU64(w, "resp_seq_bytes", e->seq_bytes[1]);
 	}
-	jw_str_field(w, ",\"state\":\"", e->is_tcp ? fc_tcp_state_name(e->state) : "active");
+	JW_STR_FIELD(w, ",\"state\":\"", e->is_tcp ? fc_tcp_state_name(e->state) : "active");
 	if (with_reason)
-		jw_str_field(w, "\",\"reason\":\"", fc_end_reason_name(e->reason));
+		JW_STR_FIELD(w, "\",\"reason\":\"", fc_end_reason_name(e->reason));
 	/* history letters and conn_state are plain ASCII from fixed alphabets */
-	jw_str_field(w, "\",\"history\":\"", e->history);
-	jw_str_field(w, "\",\"fs_history\":\"", e->fs_history);
-	jw_str_field(w, "\",\"conn_state\":\"", e->conn_state);
+	JW_STR_FIELD(w, "\",\"history\":\"", e->history);
+	JW_STR_FIELD(w, "\",\"fs_history\":\"", e->fs_history);
+	JW_STR_FIELD(w, "\",\"conn_state\":\"", e->conn_state);
 	FC_LW_LIT(w, "\"");
 	if (fc_community_id(&e->id, cid, sizeof(cid)) == 0) {
 		FC_LW_LIT(w, ",\"community_id\":\"");
@@ -424,7 +544,7 @@ jw_flow_record(struct fc_lw *w, const struct fc_event_flow_end *e, int with_reas
 		FC_LW_LIT(w, "\"");
 	}
 	if (e->app_proto != FC_L7_NONE) {
-		jw_str_field(w, ",\"app_proto\":\"", fc_l7_proto_name(e->app_proto));
+		JW_STR_FIELD(w, ",\"app_proto\":\"", fc_l7_proto_name(e->app_proto));
 		FC_LW_LIT(w, "\"");
 	}
 	if (e->has_reasm)
@@ -475,7 +595,7 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 
 	if (len == 0)
 		return -ENOSPC;
-	jw_str_field(&w, "{\"type\":\"", fc_event_type_name(ev->type));
+	JW_STR_FIELD(&w, "{\"type\":\"", fc_event_type_name(ev->type));
 	FC_LW_LIT(&w, "\"");
 	if (ev->type != FC_EV_ANOMALY || ev->u.anomaly.has_flow)
 		JW_KU64(&w, "flow_id", ev->flow_id);

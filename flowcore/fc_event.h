@@ -203,6 +203,22 @@ int fc_event_parse_mask(const char *spec, uint32_t *mask);
  */
 int fc_community_id(const struct fc_event_flow_id *id, char *buf, size_t len);
 
+/** SHA-1 code of fc_sha1_block(). */
+enum fc_sha1_impl {
+	FC_SHA1_AUTO,       /**< the x86 SHA extensions where the CPU has them, else portable */
+	FC_SHA1_PORTABLE,   /**< plain C */
+	FC_SHA1_X86,        /**< the x86 SHA extensions (sha1rnds4 ...) */
+};
+
+/**
+ * SHA-1 of a message that fits one block (Community ID's input; tests
+ * check each implementation against OpenSSL).
+ * @param[in] msg  n bytes, n <= 55
+ * @param[out] out the 20-byte digest
+ * @return 0, -EINVAL (n > 55), -ENOTSUP (impl not on this CPU or build).
+ */
+int fc_sha1_block(const void *msg, size_t n, uint8_t out[20], enum fc_sha1_impl impl);
+
 /**
  * Render one event as a JSON object followed by '\n', "type" first.
  * @return bytes written (excluding NUL), or -ENOSPC if len is too small

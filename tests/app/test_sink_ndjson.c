@@ -487,11 +487,51 @@ test_community_id(void **state)
 	}
 }
 
+/*
+ * Each SHA-1 implementation behind the Community ID against OpenSSL's, on
+ * every message length one block holds (0..55) with varied bytes; the x86
+ * one where this CPU has the SHA extensions (said when it does not).
+ */
+static void
+test_sha1_impls(void **state)
+{
+	static const enum fc_sha1_impl impls[] = { FC_SHA1_PORTABLE, FC_SHA1_X86, FC_SHA1_AUTO };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint8_t msg[56], got[20], want[EVP_MAX_MD_SIZE];
+
+	(void)state;
+	for (unsigned int k = 0; k < FC_DIM(impls); k++) {
+		if (impls[k] == FC_SHA1_X86 &&
+		    fc_sha1_block("", 0, got, FC_SHA1_X86) == -ENOTSUP) {
+			print_message("no x86 SHA extensions here: only the portable SHA-1 checked\n");
+			continue;
+		}
+		for (unsigned int rep = 0; rep < 200; rep++)
+			for (unsigned int n = 0; n <= 55; n++) {
+				unsigned int mdlen = 0;
+
+				for (unsigned int i = 0; i < n; i++) {
+					x ^= x << 13;
+					x ^= x >> 7;
+					x ^= x << 17;
+					msg[i] = (uint8_t)(rep == 0 ? 0xff : x);
+				}
+				assert_int_equal(fc_sha1_block(msg, n, got, impls[k]), 0);
+				assert_int_equal(EVP_Digest(msg, n, want, &mdlen, EVP_sha1(), NULL), 1);
+				if (memcmp(got, want, 20) != 0)
+					fail_msg("implementation %d, %u bytes, round %u: digests differ",
+						 (int)impls[k], n, rep);
+			}
+	}
+	assert_int_equal(fc_sha1_block(msg, 56, got, FC_SHA1_PORTABLE), -EINVAL);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ndjson_flow_update),
+		cmocka_unit_test(test_sha1_impls),
 		cmocka_unit_test(test_community_id),
 		cmocka_unit_test(test_ndjson_dev_full),
 		cmocka_unit_test(test_ndjson_epipe),
