@@ -119,7 +119,8 @@ struct app_options {
 	unsigned int n_port_cfg;
 	struct app_lcore_cfg lcores;   /**< lcores.* */
 	int reasm_enabled;             /**< reassembly.enabled */
-	int pcap_ethdev;               /**< pcap_ethdev: read --pcap through net_pcap, not the mmap reader */
+	int pcap_ethdev;               /**< pcap_ethdev: read --pcap through net_pcap, not the reader */
+	uint8_t pcap_io;               /**< pcap_io: enum app_pcap_io, how the reader reads the file */
 	struct fc_reasm_params reasm;  /**< reassembly.* (name, socket_id left to the caller) */
 	struct app_l7_cfg l7;          /**< parsers.* */
 	struct app_event_cfg events;   /**< events.* */
@@ -235,7 +236,7 @@ struct app_ctx {
 	int use_export;             /**< 1 if events go over rings to the export (main) lcore */
 	int hold;                   /**< full rings hold RX instead of dropping */
 	struct app_sinks sinks;
-	struct app_pcap_reader *reader; /**< --pcap through the mmap reader (one worker), or NULL */
+	struct app_pcap_reader *reader; /**< --pcap through the mmap reader: worker 0's (the file's counters), or NULL */
 	int packet_clock;           /**< 1 if every port replays a pcap file: time = capture time */
 	int ts_dynfield;            /**< mbuf dynfield offset of RX timestamps, -1 if none */
 	uint64_t ts_dynflag;        /**< ol_flags bit that says a timestamp is present */
@@ -272,6 +273,14 @@ void app_frame_fill(const struct app_ctx *ctx, struct rte_mbuf *m, struct fc_fra
 
 /* dispatch.c */
 int app_dispatch_main(void *arg);
+/**
+ * The worker (0 .. n_workers - 1) a frame belongs to: the hash of its
+ * canonical outer flow key, the same for both directions, with the
+ * tunnel rules of dispatch.c. Used by the dispatch lcore and by workers
+ * that share one capture file (each keeps its own frames).
+ */
+unsigned int app_frame_worker(const struct app_ctx *ctx, const uint8_t *data,
+			      uint32_t len);
 
 /* export_lcore.c */
 int app_export_loop(struct app_ctx *ctx);

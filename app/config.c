@@ -64,6 +64,7 @@
 #include <fc_reasm.h>
 
 #include "config.h"
+#include "pcap_reader.h"
 
 /* Largest config file read. */
 #define CFG_FILE_MAX (1u << 20)
@@ -198,9 +199,11 @@ sb_quoted(struct sbuf *b, const char *s)
 static const char *const switch_names[] = { "auto", "on", "off" };
 static const char *const onoff_names[] = { "off", "on" };
 static const char *const full_names[] = { "auto", "drop", "hold" };
+static const char *const pcap_io_names[] = { "read", "mmap" };
 
 static_assert(FC_DIM(switch_names) == APP_SW_OFF + 1, "switch names");
 static_assert(FC_DIM(full_names) == APP_FULL_HOLD + 1, "full policy names");
+static_assert(FC_DIM(pcap_io_names) == APP_PCAP_IO_MMAP + 1, "pcap io names");
 
 static const char *
 switch_name(unsigned int v)
@@ -218,6 +221,12 @@ static const char *
 full_name(unsigned int v)
 {
 	return v < FC_DIM(full_names) ? full_names[v] : "?";
+}
+
+static const char *
+pcap_io_name(unsigned int v)
+{
+	return v < FC_DIM(pcap_io_names) ? pcap_io_names[v] : "?";
 }
 
 /* ---- custom syntaxes ---- */
@@ -717,7 +726,16 @@ const struct app_cfg_key app_cfg_keys[] = {
 	{ .key = "pcap_ethdev", .type = APP_CFG_BOOL, FLD(pcap_ethdev),
 	  .def = "false", .opt = "pcap-ethdev", .flag_value = "true",
 	  .help = "read --pcap through DPDK's net_pcap device instead of the "
-		  "zero-copy mmap reader (always so with lcores.rx > 1)" },
+		  "zero-copy reader (so too with lcores.dispatch on); with the "
+		  "reader and lcores.rx > 1, each worker reads the file and keeps "
+		  "its share of the flows" },
+	{ .key = "pcap_io", ENUM_OF(pcap_io_name, FC_DIM(pcap_io_names)),
+	  FLD(pcap_io), .def = "read", .opt = "pcap-io", .arg = "MODE",
+	  .help = "how the reader takes in the --pcap file: read = pread(2) into "
+		  "one reused 1 MiB window, mmap = a read-only mapping of the whole "
+		  "file; frames are never copied in either (read is the faster "
+		  "where first touching a mapped page is dear, as in virtual "
+		  "machines: tests/bench/bench_pcap_reader --io)" },
 	SECTION("memory", "packet buffers (mbufs): one pool per ethdev port"),
 	{ .key = "memory.mbufs", .type = APP_CFG_UINT, .flags = APP_CFG_F_ZERO,
 	  FLD(mem.mbufs), .min = 1024, .max = 1u << 26, .def = "0",

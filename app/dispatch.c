@@ -142,16 +142,28 @@ carrier_key(const struct fc_tracker_params *tp, const struct fc_pkt_meta *m,
 	k->proto = 0;
 }
 
-/* Worker of one frame. */
-static unsigned int
-worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
+unsigned int
+app_frame_worker(const struct app_ctx *ctx, const uint8_t *data, uint32_t len)
 {
 	const struct fc_tracker_params *tp = &ctx->opt.tracker;
 	struct fc_pkt_meta meta;
 	struct fc_flow_key k;
+	uint8_t dir;
+
+	fc_pkt_decode(data, len, 0, &tp->pkt, &meta);
+	if (fc_key_make(&tp->key, &meta, 0, &k, &dir) != 0)
+		return 0;
+	if (meta.status == FC_PKT_OK && meta.n_layers > 0)
+		carrier_key(tp, &meta, &k);
+	return (unsigned int)(((uint64_t)fc_key_hash(&k) * ctx->n_workers) >> 32);
+}
+
+/* Worker of one mbuf. */
+static unsigned int
+worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
+{
 	const uint8_t *data;
 	uint32_t len = m->pkt_len < SCRATCH_LEN ? m->pkt_len : SCRATCH_LEN;
-	uint8_t dir;
 
 	data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t *) :
 		rte_pktmbuf_read(m, 0, len, scratch);
@@ -159,12 +171,7 @@ worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
 		return 0;
 	if (m->nb_segs == 1)
 		len = m->data_len;
-	fc_pkt_decode(data, len, 0, &tp->pkt, &meta);
-	if (fc_key_make(&tp->key, &meta, 0, &k, &dir) != 0)
-		return 0;
-	if (meta.status == FC_PKT_OK && meta.n_layers > 0)
-		carrier_key(tp, &meta, &k);
-	return (unsigned int)(((uint64_t)fc_key_hash(&k) * ctx->n_workers) >> 32);
+	return app_frame_worker(ctx, data, len);
 }
 
 int

@@ -151,7 +151,7 @@ offline_mem_mb(const struct app_options *o)
 		per += 64ull << 20; /* session records, parser states, tail buffers */
 	mb = per * workers;
 	/* net_pcap: the port's mbuf pool (see port.c: descriptors, rings, caches) */
-	if (o->pcap_ethdev || workers > 1) {
+	if (o->pcap_ethdev || o->lcores.dispatch == APP_SW_ON) {
 		uint64_t n = o->mem.mbufs ? o->mem.mbufs :
 			1024 + workers * (128 + 1024) + (workers + 2) * 384 + 8192;
 
@@ -291,6 +291,40 @@ flow_heap_open(struct app_ctx *ctx)
 		ctx->opt.tracker.table_heap = APP_THP_HEAP_NAME;
 }
 
+/*
+ * Offline through the reader: each worker reads the whole file through a
+ * reader of its own (app_pcap_reader_share: its own position and window)
+ * and keeps its share of the flows (rx_lcore.c); worker 0 has
+ * ctx->reader, whose counters and error are the file's.
+ */
+static int
+readers_open(struct app_ctx *ctx)
+{
+	unsigned int i;
+
+	ctx->n_workers = ctx->opt.lcores.rx ? ctx->opt.lcores.rx : 1;
+	ctx->packet_clock = 1;
+	if (ctx->n_workers > APP_MAX_WORKERS) {
+		fprintf(stderr, "flowscope: at most %u RX lcores\n", APP_MAX_WORKERS);
+		return APP_EXIT_USAGE;
+	}
+	if (ctx->n_workers > 1 && !ctx->use_export) {
+		fprintf(stderr, "flowscope: several RX lcores need the export lcore "
+			"(lcores.export on)\n");
+		return APP_EXIT_USAGE;
+	}
+	ctx->workers[0].reader = ctx->reader;
+	for (i = 1; i < ctx->n_workers; i++) {
+		ctx->workers[i].reader = app_pcap_reader_share(ctx->reader);
+		if (ctx->workers[i].reader == NULL) {
+			fprintf(stderr, "flowscope: %s: worker %u: out of memory\n",
+				ctx->opt.pcap, i);
+			return APP_EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
 static int
 app_run(struct app_ctx *ctx)
 {
@@ -300,10 +334,9 @@ app_run(struct app_ctx *ctx)
 	ctx->n_workers = ctx->opt.lcores.rx;
 	ctx->use_export = ctx->opt.lcores.export_lcore != 0;
 	if (ctx->reader != NULL) {
-		/* The mapped capture file: one worker, capture time, no ports. */
-		ctx->n_workers = 1;
-		ctx->packet_clock = 1;
-		ctx->workers[0].reader = ctx->reader;
+		/* The mapped capture file: capture time, no ports. */
+		if ((ret = readers_open(ctx)) != 0)
+			goto out;
 	} else if ((ret = app_ports_init(ctx)) != 0) {
 		app_ports_close(ctx);
 		return ret;
@@ -346,8 +379,11 @@ app_run(struct app_ctx *ctx)
 out:
 	app_telemetry_unregister();
 	app_ports_close(ctx);
-	for (i = 0; i < ctx->n_workers; i++)
+	for (i = 0; i < ctx->n_workers; i++) {
 		worker_fini(&ctx->workers[i]);
+		if (ctx->workers[i].reader != ctx->reader)
+			app_pcap_reader_close(ctx->workers[i].reader);
+	}
 	return ret;
 }
 
@@ -393,14 +429,18 @@ main(int argc, char **argv)
 		if (check_pcap(ctx.opt.pcap) != 0)
 			return APP_EXIT_USAGE;
 		/*
-		 * One worker reads the file itself through the mmap reader (no
-		 * ethdev, no mbuf copies); several workers need the software
-		 * dispatch, hence mbufs: then the file goes through net_pcap.
+		 * The workers read the file themselves through the reader
+		 * (pcap_reader.h: no ethdev, no mbuf copies); several workers
+		 * each keep their share of the flows. net_pcap on request
+		 * (--pcap-ethdev), or for the software dispatch lcore
+		 * (--dispatch on).
 		 */
-		if (!ctx.opt.pcap_ethdev && ctx.opt.lcores.rx <= 1) {
+		if (!ctx.opt.pcap_ethdev && ctx.opt.lcores.dispatch != APP_SW_ON) {
 			char err[256];
 
-			ctx.reader = app_pcap_reader_open(ctx.opt.pcap, err, sizeof(err));
+			ctx.reader = app_pcap_reader_open_io(ctx.opt.pcap,
+							     (enum app_pcap_io)ctx.opt.pcap_io,
+							     0, err, sizeof(err));
 			if (ctx.reader == NULL) {
 				fprintf(stderr, "flowscope: %s: %s\n", ctx.opt.pcap, err);
 				return APP_EXIT_USAGE;
@@ -424,7 +464,8 @@ main(int argc, char **argv)
 		eal_argv[eal_argc++] = mem;
 		/* Main (export) lcore, dispatch, workers: all share the two cores. */
 		n_lcores = 1 + ctx.opt.lcores.rx +
-			(ctx.opt.lcores.rx > 1 && ctx.opt.lcores.dispatch != APP_SW_OFF ? 1 : 0);
+			(ctx.opt.lcores.rx > 1 && ctx.reader == NULL &&
+			 ctx.opt.lcores.dispatch != APP_SW_OFF ? 1 : 0);
 		if (!ctx.opt.lcores.export_lcore)
 			n_lcores = 1;
 		snprintf(lcores, sizeof(lcores), n_lcores == 1 ? "0@(0-1)" :

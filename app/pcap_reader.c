@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Offline capture reader (pcap_reader.h): the frames of a classic pcap or
- * pcapng file, straight out of a read-only mapping of the file, for the
- * offline run (file -> reader -> fc_tracker_burst).
+ * pcapng file, straight out of a window on the file, for the offline run
+ * (file -> reader -> fc_tracker_burst).
  *
- * HOW IT READS. The file is mapped once (MAP_PRIVATE, PROT_READ) and
- * walked with one cursor. Each step reads a fixed-size record or block
- * header at the cursor, checks it against the bytes left in the mapping,
+ * HOW IT READS. One cursor (a file offset) walks the file. The window is
+ * the part of the file in memory: in read mode (the default) a buffer of
+ * APP_PCAP_WINDOW bytes filled by pread(2) and moved forward when the
+ * record at the cursor is not all in it (what is left of it is moved to
+ * the front, the rest filled from the file; a record or block longer than
+ * the buffer grows it); in mmap mode a read-only mapping of the whole
+ * file. Each step reads a fixed-size record or block header at the
+ * cursor, checks it against the bytes left in the window and in the file,
  * fills an fc_frame pointing at the data and moves the cursor past the
- * record. Every header read is preceded by a check that the header fits
- * in what is left; lengths from the file are compared with what is left
- * (never added to the cursor before that), so a hostile length cannot
- * overflow or leave the mapping. Every step moves the cursor forward by at
- * least a record header (16 bytes) or a minimal block (12 bytes), so no
- * file makes the reader loop.
+ * record. Every header read is preceded by a check that the header fits;
+ * lengths from the file are compared with what is left (never added to
+ * the cursor before that), so a hostile length cannot overflow or leave
+ * the window. Every step moves the cursor forward by at least a record
+ * header (16 bytes) or a minimal block (12 bytes), so no file makes the
+ * reader loop. The window moves only at the start of a burst, so the
+ * frames of a burst stay valid until the next one.
  *
  * Classic pcap (draft-ietf-opsawg-pcap): a 24-byte file header, then
  * 16-byte record headers (seconds, micro- or nanoseconds, captured length,
@@ -29,29 +35,31 @@
  * offset (if_tsoffset, seconds); Enhanced Packet Blocks carry a packet of
  * one interface with a 64-bit timestamp in that resolution; Simple Packet
  * Blocks carry a packet of interface 0 with no timestamp. Block lengths
- * must be multiples of 4, at least 12, and match their trailing copy.
+ * must be multiples of 4, at least 12, at most APP_PCAP_MAX_BLOCK, and
+ * match their trailing copy.
  *
- * PAGING. The mapping is advised MADV_SEQUENTIAL. Ahead of the cursor the
- * page tables are filled 4 MiB at a time (MADV_POPULATE_READ, Linux 5.14;
- * ignored where unknown) instead of one fault per 64 KiB. On files larger
- * than two windows (64 MiB each) the reader releases the page-table
- * entries of what lies more than a window behind the cursor
- * (MADV_DONTNEED): the pages stay in the page cache, the resident size
- * stays near 130 MB whatever the file size, and a frame handed out earlier
- * is still readable (it faults back in from the unchanged file).
+ * WHY READ MODE. Measured on this project's 2-vCPU virtual machines with
+ * tests/bench/bench_pcap_reader on a 760 MB file of 10 M 64-byte frames
+ * in the page cache: mmap mode takes 0.43 s of CPU, read mode about
+ * 0.13 s. Populating the page tables (0.03 s for the whole file) is not
+ * where the time goes: a second pass over the same mapping takes 0.04 s,
+ * so the first touch of each 4 KiB page of a mapping costs about 2 us on
+ * such a host (its own page tables), while pread(2) copies through the
+ * kernel's direct map into one buffer that stays mapped and in cache.
  *
- * Measured with tests/bench/bench_pcap_reader on a 760 MB file of 10 M
- * 64-byte frames in the page cache (CPU time of the reader alone): the
- * populate saves a fifth when the cache holds the file in 4 KiB pages (as
- * right after writing it) and changes nothing when it holds large folios
- * (as after reading it from disk); the release costs about 0.2 ns per
- * frame; MADV_SEQUENTIAL made no measurable difference; MADV_WILLNEED
- * ahead of the cursor gave seven times the page faults (smaller folios)
- * and no gain, so it is not used.
+ * PAGING (mmap mode). The mapping is advised MADV_SEQUENTIAL. Ahead of the
+ * cursor the page tables are filled 4 MiB at a time (MADV_POPULATE_READ,
+ * Linux 5.14; ignored where unknown) instead of one fault per 64 KiB. On
+ * files larger than two windows (64 MiB each) the reader releases the
+ * page-table entries of what lies more than a window behind the cursor
+ * (MADV_DONTNEED): the pages stay in the page cache, and the resident size
+ * stays near 130 MB whatever the file size.
  *
- * Limits: the file must not shrink while it is mapped (the kernel sends
- * SIGBUS for pages past the new end); the classic "modified" (Kuznetsov)
- * and other pcap variants are refused at open.
+ * Limits: the file is read up to its size at open. In read mode a file
+ * that shrinks meanwhile ends the reading (counted as a truncated
+ * record); a mapped file must not shrink (the kernel sends SIGBUS for
+ * pages past the new end). The classic "modified" (Kuznetsov) and other
+ * pcap variants are refused at open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,15 +122,24 @@ struct ng_if {
 enum pcap_fmt { FMT_PCAP, FMT_PCAPNG };
 
 struct app_pcap_reader {
-	const uint8_t *base;    /**< the mapping */
-	size_t size;            /**< file size */
-	size_t pos;             /**< cursor: next record or block */
+	const uint8_t *win;     /**< the file's bytes from win_off on */
+	size_t win_off;         /**< file offset of win[0] */
+	size_t win_len;         /**< bytes at win */
+	size_t size;            /**< file size (at open) */
+	size_t pos;             /**< cursor: file offset of the next record or block */
+	enum app_pcap_io io;
+	/* APP_PCAP_IO_READ: win is buf, cap bytes, filled by pread(2) from fd. */
+	int fd;
+	uint8_t *buf;
+	size_t cap;
+	/* APP_PCAP_IO_MMAP: win is the mapping of the whole file. */
 	size_t behind;          /**< start of the range not yet released */
 	size_t populated;       /**< end of the range populated ahead */
 	size_t page;            /**< page size */
 	enum pcap_fmt fmt;
 	bool swapped;           /**< file byte order differs from the host's */
 	bool done;              /**< end reached, or stopped */
+	bool shared;            /**< another reader's mapping (app_pcap_reader_share) */
 	uint32_t caplen_max;    /**< classic: snaplen capped at APP_PCAP_MAX_CAPLEN */
 	uint32_t ts_frac_ns;    /**< classic: ns per fraction unit (1000 or 1) */
 	uint64_t last_ts;       /**< pcapng: time of the last packet (for SPBs) */
@@ -202,24 +219,103 @@ stop(struct app_pcap_reader *r, uint64_t *counter, const char *fmt, ...)
 static void
 paging(struct app_pcap_reader *r)
 {
+	if (r->io != APP_PCAP_IO_MMAP)
+		return;
 #ifdef MADV_POPULATE_READ
 	if (r->pos + POPULATE_STEP > r->populated && r->populated < r->size) {
 		size_t len = r->size - r->populated < POPULATE_STEP ?
 			r->size - r->populated : POPULATE_STEP;
 
-		madvise((void *)(uintptr_t)(r->base + r->populated), len,
+		madvise((void *)(uintptr_t)(r->win + r->populated), len,
 			MADV_POPULATE_READ);
 		r->populated += len;
 	}
 #endif
-	if (r->size > 2 * (size_t)PAGING_WINDOW &&
+	if (!r->shared && r->size > 2 * (size_t)PAGING_WINDOW &&
 	    r->pos > r->behind + 2 * (size_t)PAGING_WINDOW) {
 		size_t end = (r->pos - PAGING_WINDOW) & ~(r->page - 1);
 
-		madvise((void *)(uintptr_t)(r->base + r->behind), end - r->behind,
+		madvise((void *)(uintptr_t)(r->win + r->behind), end - r->behind,
 			MADV_DONTNEED);
 		r->behind = end;
 	}
+}
+
+/* ---------------------------------------------------------------- */
+/* The window.                                                      */
+
+/* The bytes at file offset pos (inside the window). */
+static inline const uint8_t *
+at(const struct app_pcap_reader *r, size_t pos)
+{
+	return r->win + (pos - r->win_off);
+}
+
+/*
+ * Move the window (read mode) to start at the cursor and hold at least
+ * len bytes, which the caller has checked are in the file; frames handed
+ * out before become invalid. Fills as much of the buffer as the file
+ * has, growing it for a block longer than it (up to APP_PCAP_MAX_BLOCK,
+ * checked by the caller). 0, or -1 after stopping (read error, or a file
+ * shorter than at open).
+ */
+static int
+window_move(struct app_pcap_reader *r, size_t len)
+{
+	size_t keep = 0;
+
+	if (r->io != APP_PCAP_IO_READ) {
+		/* The mapping holds the whole file: a caller bug. */
+		stop(r, &r->st.bad_records, "internal: window move at offset %zu", r->pos);
+		return -1;
+	}
+	if (r->pos < r->win_off + r->win_len)
+		keep = r->win_off + r->win_len - r->pos;
+	if (len > r->cap) {
+		size_t cap = r->cap * 2 > len ? r->cap * 2 : len;
+		uint8_t *b;
+
+		cap = cap < APP_PCAP_MAX_BLOCK ? cap : APP_PCAP_MAX_BLOCK;
+		b = malloc(cap);
+		if (b == NULL) {
+			stop(r, &r->st.bad_records, "block at offset %zu: out of memory "
+			     "for %zu bytes", r->pos, len);
+			return -1;
+		}
+		memcpy(b, r->buf + (r->pos - r->win_off), keep);
+		free(r->buf);
+		r->buf = b;
+		r->cap = cap;
+	} else if (keep > 0 && r->pos != r->win_off) {
+		memmove(r->buf, r->buf + (r->pos - r->win_off), keep);
+	}
+	r->win = r->buf;
+	r->win_off = r->pos;
+	r->win_len = keep;
+	while (r->win_len < len) {
+		size_t want = r->cap - r->win_len;
+		size_t in_file = r->size - (r->win_off + r->win_len);
+		ssize_t got;
+
+		if (want > in_file)
+			want = in_file;
+		got = pread(r->fd, r->buf + r->win_len, want,
+			    (off_t)(r->win_off + r->win_len));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got < 0)
+				stop(r, NULL, "read error at offset %zu: %s",
+				     r->win_off + r->win_len, strerror(errno));
+			else
+				stop(r, &r->st.truncated_records, "the file ends at offset "
+				     "%zu, before its size at open (%zu bytes)",
+				     r->win_off + r->win_len, r->size);
+			return -1;
+		}
+		r->win_len += (size_t)got;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- */
@@ -229,51 +325,65 @@ static inline __attribute__((always_inline)) unsigned int
 pcap_burst(struct app_pcap_reader *r, struct fc_frame *f, unsigned int n,
 	   const bool sw)
 {
-	const uint8_t *const base = r->base;
-	const size_t size = r->size;
 	const uint32_t caplen_max = r->caplen_max;
 	const uint64_t frac_ns = r->ts_frac_ns;
-	size_t pos = r->pos;
 	uint64_t bytes = 0;
-	unsigned int i;
+	unsigned int i = 0;
 
-	for (i = 0; i < n; i++) {
-		const size_t left = size - pos;
-		const uint8_t *h = base + pos;
-		uint32_t cap, len;
+	for (;;) {
+		const uint8_t *const base = r->win;
+		const size_t wlen = r->win_len;
+		size_t p = r->pos - r->win_off; /* in the window */
+		size_t need = PCAP_REC_HDR, left;
 
-		/* Records are read in order: start loading the ones to come. */
-		if (left > READ_AHEAD)
-			rte_prefetch0(h + READ_AHEAD);
+		for (; i < n; i++) {
+			const size_t avail = wlen - p;
+			const uint8_t *h = base + p;
+			uint32_t cap, len;
 
-		if (left < PCAP_REC_HDR) {
+			/* Records are read in order: start loading the ones to come. */
+			if (avail > READ_AHEAD)
+				rte_prefetch0(h + READ_AHEAD);
+			need = PCAP_REC_HDR;
+			if (avail < PCAP_REC_HDR)
+				break;
+			cap = rd32(h + 8, sw);
+			len = rd32(h + 12, sw);
+			if (cap > caplen_max) {
+				r->pos = r->win_off + p;
+				stop(r, &r->st.bad_records,
+				     "bad record at offset %zu: captured length %" PRIu32
+				     " above the limit %" PRIu32, r->pos, cap, caplen_max);
+				goto out;
+			}
+			need = PCAP_REC_HDR + (size_t)cap;
+			if (cap > avail - PCAP_REC_HDR)
+				break;
+			f[i].data = h + PCAP_REC_HDR;
+			f[i].cap_len = cap;
+			f[i].wire_len = len < cap ? cap : len;
+			f[i].ts = (uint64_t)rd32(h, sw) * FC_NS_PER_SEC +
+				  (uint64_t)rd32(h + 4, sw) * frac_ns;
+			bytes += cap;
+			p += PCAP_REC_HDR + cap;
+		}
+		r->pos = r->win_off + p;
+		if (i == n)
+			break;
+		/* The record at the cursor (need bytes) is not all in the window. */
+		left = r->size - r->pos;
+		if (left < need) {
 			if (left == 0)
 				r->done = true;
 			else
-				STOP_TRUNCATED(r, pos, PCAP_REC_HDR, left);
+				STOP_TRUNCATED(r, r->pos, need, left);
 			break;
 		}
-		cap = rd32(h + 8, sw);
-		len = rd32(h + 12, sw);
-		if (cap > caplen_max) {
-			stop(r, &r->st.bad_records,
-			     "bad record at offset %zu: captured length %" PRIu32
-			     " above the limit %" PRIu32, pos, cap, caplen_max);
+		/* Frames out point into the window: it moves on the next call. */
+		if (i > 0 || window_move(r, need) != 0)
 			break;
-		}
-		if (cap > left - PCAP_REC_HDR) {
-			STOP_TRUNCATED(r, pos, (uint64_t)PCAP_REC_HDR + cap, left);
-			break;
-		}
-		f[i].data = h + PCAP_REC_HDR;
-		f[i].cap_len = cap;
-		f[i].wire_len = len < cap ? cap : len;
-		f[i].ts = (uint64_t)rd32(h, sw) * FC_NS_PER_SEC +
-			  (uint64_t)rd32(h + 4, sw) * frac_ns;
-		bytes += cap;
-		pos += PCAP_REC_HDR + cap;
 	}
-	r->pos = pos;
+out:
 	r->st.frames += i;
 	r->st.bytes += bytes;
 	return i;
@@ -282,7 +392,7 @@ pcap_burst(struct app_pcap_reader *r, struct fc_frame *f, unsigned int n,
 static int
 pcap_open(struct app_pcap_reader *r, const char *path, char *err, size_t errlen)
 {
-	const uint8_t *h = r->base;
+	const uint8_t *h = at(r, 0);
 	uint32_t magic, snap, link;
 	uint16_t major;
 
@@ -442,13 +552,18 @@ ng_packet_if(struct app_pcap_reader *r, uint32_t id)
 /*
  * Check the block at the cursor: its header fits, its length is sane and
  * matches the trailing copy. A Section Header sets the byte order first.
- * Returns the block length, or 0 after stopping or at the end.
+ * Returns the block length with *bp at its bytes; 0 after stopping or at
+ * the end; NG_AGAIN if the block is not all in the window and the window
+ * may not move (!may_move: frames are out).
  */
+#define NG_AGAIN 1u
+
 static uint32_t
-ng_block(struct app_pcap_reader *r, uint32_t *type)
+ng_block(struct app_pcap_reader *r, uint32_t *type, bool may_move,
+	 const uint8_t **bp)
 {
 	const size_t left = r->size - r->pos;
-	const uint8_t *b = r->base + r->pos;
+	const uint8_t *b;
 	uint32_t blen;
 
 	if (left < NG_MIN_BLOCK) {
@@ -458,6 +573,13 @@ ng_block(struct app_pcap_reader *r, uint32_t *type)
 			STOP_TRUNCATED(r, r->pos, NG_MIN_BLOCK, left);
 		return 0;
 	}
+	if (r->pos + NG_MIN_BLOCK > r->win_off + r->win_len) {
+		if (!may_move)
+			return NG_AGAIN;
+		if (window_move(r, NG_MIN_BLOCK) != 0)
+			return 0;
+	}
+	b = at(r, r->pos);
 	*type = rd32(b, r->swapped);
 	if (*type == NG_SHB) {
 		uint32_t bom = rd32(b + 8, false);
@@ -470,7 +592,7 @@ ng_block(struct app_pcap_reader *r, uint32_t *type)
 		r->swapped = bom != NG_BOM;
 	}
 	blen = rd32(b + 4, r->swapped);
-	if (blen < NG_MIN_BLOCK || blen % 4 != 0) {
+	if (blen < NG_MIN_BLOCK || blen % 4 != 0 || blen > APP_PCAP_MAX_BLOCK) {
 		stop(r, &r->st.bad_records, "bad block at offset %zu: length %" PRIu32,
 		     r->pos, blen);
 		return 0;
@@ -479,11 +601,19 @@ ng_block(struct app_pcap_reader *r, uint32_t *type)
 		STOP_TRUNCATED(r, r->pos, blen, left);
 		return 0;
 	}
+	if (r->pos + blen > r->win_off + r->win_len) {
+		if (!may_move)
+			return NG_AGAIN;
+		if (window_move(r, blen) != 0)
+			return 0;
+		b = at(r, r->pos);
+	}
 	if (rd32(b + blen - 4, r->swapped) != blen) {
 		stop(r, &r->st.bad_records, "bad block at offset %zu: length %" PRIu32
 		     ", trailing length %" PRIu32, r->pos, blen, rd32(b + blen - 4, r->swapped));
 		return 0;
 	}
+	*bp = b;
 	return blen;
 }
 
@@ -565,12 +695,13 @@ pcapng_burst(struct app_pcap_reader *r, struct fc_frame *f, unsigned int n,
 	uint64_t bytes = 0;
 
 	while (!r->done && (i < n || n == 0)) {
-		const uint8_t *b = r->base + r->pos;
+		const uint8_t *b = NULL;
 		uint32_t type = 0;
-		uint32_t blen = ng_block(r, &type);
+		/* Frames out point into the window: it moves on the next call. */
+		uint32_t blen = ng_block(r, &type, i == 0, &b);
 		bool ok = true;
 
-		if (blen == 0)
+		if (blen == 0 || blen == NG_AGAIN)
 			break;
 		switch (type) {
 		case NG_SHB:
@@ -608,11 +739,12 @@ static int
 pcapng_open(struct app_pcap_reader *r, const char *path, char *err, size_t errlen)
 {
 	uint32_t type = 0, blen, first_if = UINT32_MAX;
+	const uint8_t *b = NULL;
 
 	r->fmt = FMT_PCAPNG;
 	r->pos = 0;
-	blen = ng_block(r, &type);
-	if (blen == 0 || ng_shb(r, r->base, blen) < 0) {
+	blen = ng_block(r, &type, true, &b);
+	if (blen == 0 || ng_shb(r, b, blen) < 0) {
 		snprintf(err, errlen, "%s: pcapng: %s", path,
 			 r->error[0] != '\0' ? r->error : "damaged section header");
 		return -EINVAL;
@@ -640,11 +772,17 @@ pcapng_open(struct app_pcap_reader *r, const char *path, char *err, size_t errle
 struct app_pcap_reader *
 app_pcap_reader_open(const char *path, char *err, size_t errlen)
 {
+	return app_pcap_reader_open_io(path, APP_PCAP_IO_READ, 0, err, errlen);
+}
+
+struct app_pcap_reader *
+app_pcap_reader_open_io(const char *path, enum app_pcap_io io, size_t window,
+			char *err, size_t errlen)
+{
 	struct app_pcap_reader *r;
 	struct stat sb;
 	const char *why = NULL;
 	char dummy[1];
-	void *map;
 	uint32_t magic;
 	int fd, rc;
 
@@ -653,6 +791,11 @@ app_pcap_reader_open(const char *path, char *err, size_t errlen)
 		errlen = sizeof(dummy);
 	}
 	err[0] = '\0';
+	if (io != APP_PCAP_IO_READ && io != APP_PCAP_IO_MMAP) {
+		snprintf(err, errlen, "%s: unknown reading mode %d", path, (int)io);
+		errno = EINVAL;
+		return NULL;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		rc = errno;
@@ -677,32 +820,58 @@ app_pcap_reader_open(const char *path, char *err, size_t errlen)
 		errno = rc;
 		return NULL;
 	}
-	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	rc = errno;
-	close(fd);
-	if (map == MAP_FAILED) {
-		snprintf(err, errlen, "%s: mmap: %s", path, strerror(rc));
-		errno = rc;
-		return NULL;
-	}
-	madvise(map, (size_t)sb.st_size, MADV_SEQUENTIAL);
 	r = calloc(1, sizeof(*r));
 	if (r == NULL) {
-		munmap(map, (size_t)sb.st_size);
+		close(fd);
 		snprintf(err, errlen, "%s: out of memory", path);
 		errno = ENOMEM;
 		return NULL;
 	}
-	r->base = map;
+	r->io = io;
+	r->fd = -1;
 	r->size = (size_t)sb.st_size;
 	r->page = (size_t)sysconf(_SC_PAGESIZE);
+	if (io == APP_PCAP_IO_MMAP) {
+		void *map = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		rc = errno;
+		close(fd);
+		if (map == MAP_FAILED) {
+			snprintf(err, errlen, "%s: mmap: %s", path, strerror(rc));
+			free(r);
+			errno = rc;
+			return NULL;
+		}
+		madvise(map, r->size, MADV_SEQUENTIAL);
+		r->win = map;
+		r->win_len = r->size;
+	} else {
+		r->fd = fd;
+		r->cap = window != 0 ? window : APP_PCAP_WINDOW;
+		if (r->cap < 64)
+			r->cap = 64;
+		r->buf = malloc(r->cap);
+		if (r->buf == NULL) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			app_pcap_reader_close(r);
+			errno = ENOMEM;
+			return NULL;
+		}
+		r->win = r->buf;
+		if (window_move(r, r->size < 64 ? r->size : 64) != 0) {
+			snprintf(err, errlen, "%s: %s", path, r->error);
+			app_pcap_reader_close(r);
+			errno = EIO;
+			return NULL;
+		}
+	}
 	rc = -EINVAL;
 	if (r->size < sizeof(magic)) {
 		snprintf(err, errlen, "%s: too short for a capture file (%zu bytes)",
 			 path, r->size);
 		goto fail;
 	}
-	magic = rd32(r->base, false);
+	magic = rd32(at(r, 0), false);
 	if (magic == PCAP_MAGIC_US || magic == PCAP_MAGIC_NS ||
 	    magic == __builtin_bswap32(PCAP_MAGIC_US) ||
 	    magic == __builtin_bswap32(PCAP_MAGIC_NS))
@@ -754,12 +923,39 @@ app_pcap_reader_counter_name(unsigned int i, const char **desc)
 	return counter_names[i][0];
 }
 
+struct app_pcap_reader *
+app_pcap_reader_share(const struct app_pcap_reader *r)
+{
+	struct app_pcap_reader *c = malloc(sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	*c = *r;
+	c->shared = true;
+	if (r->io == APP_PCAP_IO_READ) {
+		/* Its own descriptor (pread: no shared file offset) and window. */
+		c->buf = malloc(r->cap);
+		c->fd = c->buf != NULL ? fcntl(r->fd, F_DUPFD_CLOEXEC, 0) : -1;
+		if (c->fd < 0) {
+			free(c->buf);
+			free(c);
+			return NULL;
+		}
+		memcpy(c->buf, r->buf, r->win_len);
+		c->win = c->buf;
+	}
+	return c;
+}
+
 void
 app_pcap_reader_close(struct app_pcap_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->base != NULL)
-		munmap((void *)(uintptr_t)r->base, r->size);
+	if (r->io == APP_PCAP_IO_MMAP && r->win != NULL && !r->shared)
+		munmap((void *)(uintptr_t)r->win, r->size);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
 	free(r);
 }

@@ -28,6 +28,7 @@
 #include "pcap_reader.h"
 
 #define NS 1000000000ull
+#define FC_TEST_DIM(a) (sizeof(a) / sizeof((a)[0]))
 #define WBUF_MAX (1u << 16)
 #define MAX_RECS 64
 
@@ -51,6 +52,25 @@ struct wbuf {
 
 static char tmpdir[256];
 static char path[300];
+
+/* How the readers of a run of the tests read (main() runs them all in each). */
+static const struct mode {
+	const char *name;
+	enum app_pcap_io io;
+	size_t window;
+} modes[] = {
+	{ "read, default window", APP_PCAP_IO_READ, 0 },
+	{ "read, 64-byte window (moves at nearly every record)", APP_PCAP_IO_READ, 64 },
+	{ "read, 1000-byte window", APP_PCAP_IO_READ, 1000 },
+	{ "mmap", APP_PCAP_IO_MMAP, 0 },
+};
+static const struct mode *mode = &modes[0];
+
+static struct app_pcap_reader *
+open_r(const char *file, char *err, size_t errlen)
+{
+	return app_pcap_reader_open_io(file, mode->io, mode->window, err, errlen);
+}
 
 static void
 w8(struct wbuf *w, uint8_t v)
@@ -311,17 +331,19 @@ mapping_of(const char *name, uintptr_t *lo, uintptr_t *hi)
 	return found;
 }
 
-/* Result of reading a whole file. */
+/* Result of reading a whole file (frame data copied: a window moves). */
 struct readout {
 	unsigned int n;
 	struct fc_frame f[MAX_RECS];
+	uint8_t data[WBUF_MAX];
+	size_t used;
 	struct app_pcap_reader_stats st;
 	bool has_error;
 };
 
 /*
  * Read every frame of the open reader in bursts of `burst`, checking that
- * each lies inside the mapping of `file` (size bytes).
+ * each lies inside the mapping of `file` (size bytes) in mmap mode.
  */
 static void
 read_all(struct app_pcap_reader *r, const char *file, size_t size,
@@ -344,8 +366,16 @@ read_all(struct app_pcap_reader *r, const char *file, size_t size,
 				assert_true(lo + size <= hi);
 			}
 			assert_true(f[i].wire_len >= f[i].cap_len);
-			if (out->n < MAX_RECS)
+			if (out->n < MAX_RECS) {
 				out->f[out->n] = f[i];
+				if (f[i].cap_len <= sizeof(out->data) - out->used) {
+					memcpy(out->data + out->used, f[i].data, f[i].cap_len);
+					out->f[out->n].data = out->data + out->used;
+					out->used += f[i].cap_len;
+				} else {
+					out->f[out->n].data = NULL;
+				}
+			}
 			out->n++;
 		}
 	}
@@ -387,7 +417,7 @@ roundtrip(const struct wbuf *w, unsigned int burst)
 	struct readout o;
 
 	write_file(w->d, w->n);
-	r = app_pcap_reader_open(path, err, sizeof(err));
+	r = open_r(path, err, sizeof(err));
 	assert_non_null(r);
 	read_all(r, path, w->n, burst, &o);
 	expect_frames(w, &o, w->n);
@@ -478,7 +508,7 @@ test_pcapng_blocks(void **state)
 		roundtrip(w, 1);
 		roundtrip(w, 3);
 		roundtrip(w, 8);
-		r = app_pcap_reader_open(path, err, sizeof(err));
+		r = open_r(path, err, sizeof(err));
 		assert_non_null(r);
 		read_all(r, path, w->n, 8, &o);
 		assert_int_equal(o.n, 6);
@@ -510,7 +540,7 @@ cut_everywhere(const struct wbuf *w, size_t header)
 
 		write_file(w->d, cut);
 		errno = 0;
-		r = app_pcap_reader_open(path, err, sizeof(err));
+		r = open_r(path, err, sizeof(err));
 		if (cut < header) {
 			assert_null(r);
 			assert_int_equal(errno, EINVAL);
@@ -554,7 +584,7 @@ expect_open_error(const void *d, size_t n, int err_no, const char *needle)
 
 	write_file(d, n);
 	errno = 0;
-	assert_null(app_pcap_reader_open(path, err, sizeof(err)));
+	assert_null(open_r(path, err, sizeof(err)));
 	assert_int_equal(errno, err_no);
 	if (strstr(err, needle) == NULL)
 		fail_msg("error '%s' lacks '%s'", err, needle);
@@ -587,14 +617,14 @@ test_open_errors(void **state)
 	expect_open_error(w->d, w->n, EINVAL, "version");
 
 	errno = 0;
-	assert_null(app_pcap_reader_open("/nonexistent/x.pcap", err, sizeof(err)));
+	assert_null(open_r("/nonexistent/x.pcap", err, sizeof(err)));
 	assert_int_equal(errno, ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/x.pcap"));
-	assert_null(app_pcap_reader_open(tmpdir, err, sizeof(err)));
+	assert_null(open_r(tmpdir, err, sizeof(err)));
 	assert_int_equal(errno, EINVAL);
 	assert_non_null(strstr(err, "not a regular file"));
 	/* No room for a message is fine. */
-	assert_null(app_pcap_reader_open(tmpdir, NULL, 0));
+	assert_null(open_r(tmpdir, NULL, 0));
 	free(w);
 }
 
@@ -634,7 +664,7 @@ test_wrong_linktype(void **state)
 	ng_epb(w, 1, 2, 2000, 20, 20);
 	ng_epb(w, 0, 3, 3000, 20, 20);
 	write_file(w->d, w->n);
-	r = app_pcap_reader_open(path, err, sizeof(err));
+	r = open_r(path, err, sizeof(err));
 	assert_non_null(r);
 	read_all(r, path, w->n, 8, &o);
 	assert_int_equal(o.n, 1);
@@ -653,7 +683,7 @@ expect_bad(const struct wbuf *w, unsigned int frames, const char *needle)
 	char err[256];
 
 	write_file(w->d, w->n);
-	r = app_pcap_reader_open(path, err, sizeof(err));
+	r = open_r(path, err, sizeof(err));
 	assert_non_null(r);
 	read_all(r, path, w->n, 8, &o);
 	if (o.n != frames || o.st.bad_records != 1 || o.st.truncated_records != 0 ||
@@ -702,6 +732,11 @@ test_bad_records(void **state)
 	w->be = true;
 	wput32(w, w->rec_end[6] - 4, 8);
 	expect_bad(w, 1, "trailing length");
+	/* A block longer than any accepted (its bytes need not exist). */
+	pcapng_sample(w, false);
+	w->be = false;
+	wput32(w, w->rec_end[2] + 4, APP_PCAP_MAX_BLOCK + 4);
+	expect_bad(w, 0, "length 67108868");
 	/* Block length below the minimum. */
 	pcapng_sample(w, false);
 	w->be = false;
@@ -745,6 +780,46 @@ test_bad_records(void **state)
 }
 
 /*
+ * Read mode: a file cut after it was opened. What the window already
+ * holds is handed out; the first read that finds the end early stops the
+ * reading, counted as a truncated record, with the offset in the message.
+ * (A mapped file must not shrink: the kernel would send SIGBUS.)
+ */
+static void
+test_file_shrinks(void **state)
+{
+	struct wbuf *w = malloc(sizeof(*w));
+	struct app_pcap_reader *r;
+	struct readout *o = malloc(sizeof(*o));
+	char err[256];
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(o);
+	if (mode->io != APP_PCAP_IO_READ) {
+		free(w);
+		free(o);
+		skip();
+	}
+	pcap_hdr(w, false, false, 0, 1);
+	for (i = 0; i < 40; i++)
+		pcap_rec(w, false, i, 0, 100, 100);
+	write_file(w->d, w->n);
+	r = app_pcap_reader_open_io(path, APP_PCAP_IO_READ, 1000, err, sizeof(err));
+	assert_non_null(r);
+	assert_int_equal(truncate(path, (off_t)(w->n / 2)), 0);
+	read_all(r, path, w->n, 8, o);
+	assert_int_equal(o->st.truncated_records, 1);
+	assert_true(o->n < 40 && o->n > 0);
+	assert_non_null(app_pcap_reader_error(r));
+	assert_non_null(strstr(app_pcap_reader_error(r), "before its size at open"));
+	app_pcap_reader_close(r);
+	free(w);
+	free(o);
+}
+
+/*
  * A file of exactly one page whose last record claims more bytes than
  * are left: nothing past the page is read, the cut is counted.
  */
@@ -771,7 +846,7 @@ test_page_sized_file(void **state)
 	while ((long)w->n < page)
 		w8(w, 0xee);
 	write_file(w->d, w->n);
-	r = app_pcap_reader_open(path, err, sizeof(err));
+	r = open_r(path, err, sizeof(err));
 	assert_non_null(r);
 	read_all(r, path, w->n, 8, &o);
 	assert_int_equal(o.st.truncated_records, 1);
@@ -833,7 +908,7 @@ test_random_corruption(void **state)
 		if ((rng >> 40) % 4 == 0)
 			w->n = (size_t)((rng >> 24) % (w->n + 1));
 		write_file(w->d, w->n);
-		r = app_pcap_reader_open(path, err, sizeof(err));
+		r = open_r(path, err, sizeof(err));
 		if (r == NULL) {
 			assert_true(strlen(err) > 0);
 			continue;
@@ -922,16 +997,16 @@ rewrite_pcapng(struct app_pcap_reader *r, const char *ng, bool be, uint64_t *fra
 	return total;
 }
 
-/* Same frames, same order, from two readers. */
+/* Same frames, same order, from two readers (bursts of one: windows move apart). */
 static void
 compare_readers(struct app_pcap_reader *a, struct app_pcap_reader *b)
 {
-	struct fc_frame fa[16], fb[16];
+	struct fc_frame fa[1], fb[1];
 	unsigned int na, nb, i;
 
 	do {
-		na = app_pcap_reader_burst(a, fa, 16);
-		nb = app_pcap_reader_burst(b, fb, 16);
+		na = app_pcap_reader_burst(a, fa, 1);
+		nb = app_pcap_reader_burst(b, fb, 1);
 		assert_int_equal(na, nb);
 		for (i = 0; i < na; i++) {
 			assert_int_equal(fa[i].cap_len, fb[i].cap_len);
@@ -987,7 +1062,7 @@ test_shared_corpus(void **state)
 		snprintf(file, sizeof(file), "%s/pcaps/%s", shared_dir(), name);
 		{
 			char err[256];
-			struct app_pcap_reader *r = app_pcap_reader_open(file, err, sizeof(err));
+			struct app_pcap_reader *r = open_r(file, err, sizeof(err));
 			struct app_pcap_reader *a, *b;
 			const struct app_pcap_reader_stats *st;
 			struct fc_frame f[32];
@@ -1007,13 +1082,13 @@ test_shared_corpus(void **state)
 					 app_pcap_reader_error(r) ? app_pcap_reader_error(r) : "");
 			app_pcap_reader_close(r);
 			for (be = 0; be < 2; be++) {
-				r = app_pcap_reader_open(file, err, sizeof(err));
+				r = open_r(file, err, sizeof(err));
 				assert_non_null(r);
 				rewrite_pcapng(r, ng, be, &n);
 				app_pcap_reader_close(r);
 				assert_int_equal(n, want);
-				a = app_pcap_reader_open(file, err, sizeof(err));
-				b = app_pcap_reader_open(ng, err, sizeof(err));
+				a = open_r(file, err, sizeof(err));
+				b = open_r(ng, err, sizeof(err));
 				assert_non_null(a);
 				assert_non_null(b);
 				compare_readers(a, b);
@@ -1064,10 +1139,17 @@ main(void)
 		cmocka_unit_test(test_wrong_linktype),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_page_sized_file),
+		cmocka_unit_test(test_file_shrinks),
 		cmocka_unit_test(test_random_corruption),
 		cmocka_unit_test(test_counter_names),
 		cmocka_unit_test(test_shared_corpus),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	int failed = 0;
+
+	for (mode = modes; mode < modes + FC_TEST_DIM(modes); mode++) {
+		print_message("reader mode: %s\n", mode->name);
+		failed += cmocka_run_group_tests(tests, group_setup, group_teardown);
+	}
+	return failed;
 }

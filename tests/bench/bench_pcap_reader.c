@@ -3,12 +3,14 @@
  * Benchmark of the offline capture reader alone (not a test: it prints
  * figures and asserts nothing).
  *
- *     bench_pcap_reader FILE [--rounds N] [--burst N] [--touch]
+ *     bench_pcap_reader FILE [--rounds N] [--burst N] [--touch] [--io read|mmap]
  *
  * Each round opens FILE, reads every frame in bursts (default 32, as the
  * tracker takes them) and closes it. Without --touch only the record
  * headers are read (the reader's own cost); with --touch the first cache
- * line of every frame is read too, as a decoder would. Figures per round:
+ * line of every frame is read too, as a decoder would. --io picks the
+ * reader's mode (default read: pread(2) into its window; mmap: a mapping
+ * of the whole file). Figures per round:
  * frames, Mpps, GB/s of file, CPU time (user + system: on a shared
  * machine the wall time also counts other processes), minor page faults,
  * and the peak resident size of the process. The first round may pay for reading the file from
@@ -31,7 +33,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_pcap_reader FILE [--rounds N] [--burst N] [--touch]\n");
+	fprintf(stderr, "usage: bench_pcap_reader FILE [--rounds N] [--burst N] [--touch] "
+		"[--io read|mmap]\n");
 }
 
 int
@@ -40,6 +43,7 @@ main(int argc, char **argv)
 	const char *file = NULL;
 	unsigned int rounds = 3, burst = 32, round;
 	int touch = 0, i;
+	enum app_pcap_io io = APP_PCAP_IO_READ;
 	struct fc_frame f[MAX_BURST];
 	struct stat sb;
 
@@ -50,6 +54,9 @@ main(int argc, char **argv)
 			burst = (unsigned int)strtoul(argv[++i], NULL, 10);
 		else if (strcmp(argv[i], "--touch") == 0)
 			touch = 1;
+		else if (strcmp(argv[i], "--io") == 0 && i + 1 < argc &&
+			 (strcmp(argv[i + 1], "read") == 0 || strcmp(argv[i + 1], "mmap") == 0))
+			io = strcmp(argv[++i], "mmap") == 0 ? APP_PCAP_IO_MMAP : APP_PCAP_IO_READ;
 		else if (argv[i][0] != '-' && file == NULL)
 			file = argv[i];
 		else {
@@ -65,8 +72,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", file, strerror(errno));
 		return 1;
 	}
-	printf("file %s, %.1f MB, burst %u, %s\n", file, (double)sb.st_size / 1e6,
-	       burst, touch ? "first cache line of each frame read" : "headers only");
+	printf("file %s, %.1f MB, burst %u, %s, %s\n", file, (double)sb.st_size / 1e6,
+	       burst, touch ? "first cache line of each frame read" : "headers only",
+	       io == APP_PCAP_IO_MMAP ? "mmap" : "read");
 	for (round = 0; round < rounds; round++) {
 		char err[256];
 		struct rusage ru0, ru1;
@@ -78,7 +86,7 @@ main(int argc, char **argv)
 
 		getrusage(RUSAGE_SELF, &ru0);
 		t0 = now_ns();
-		r = app_pcap_reader_open(file, err, sizeof(err));
+		r = app_pcap_reader_open_io(file, io, 0, err, sizeof(err));
 		if (r == NULL) {
 			fprintf(stderr, "%s\n", err);
 			return 1;

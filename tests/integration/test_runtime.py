@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Runtime test: workers, software dispatch, export lcore, counters.
 
-1. Every shared pcap through 1 RX worker and through 2 RX workers fed by
-   the software dispatch lcore gives the same set of flow_end records
+1. Every shared pcap through 1 RX worker, through 2 RX workers that
+   each read the file and keep their share of the flows, and through 2
+   RX workers fed by the software dispatch lcore (net_pcap) gives the
+   same set of flow_end records
    (flow_id aside; a tunnelled flow's parent compared by the parent's
    identity): no flow split across lcores, no inner flow away from its
    outer flow, nothing lost. Tunnel captures also go through 3 workers.
@@ -133,11 +135,15 @@ def one(flowscope, shared, name):
     pcap = os.path.join(shared, "pcaps", name)
     base, st1 = run(flowscope, pcap, [])
     two, st2 = run(flowscope, pcap, ["--rx-lcores", "2", "--dispatch", "on"])
+    split, st5 = run(flowscope, pcap, ["--rx-lcores", "2"])
     single, st3 = run(flowscope, pcap, ["--no-export-lcore"])
-    runs = [("2 workers + dispatch", two, st2), ("--no-export-lcore", single, st3)]
+    runs = [("2 workers + dispatch", two, st2), ("2 workers, split reader", split, st5),
+            ("--no-export-lcore", single, st3)]
     if any(w in name for w in TUNNEL_WORDS):
         three, st4 = run(flowscope, pcap, ["--rx-lcores", "3", "--dispatch", "on"])
         runs.append(("3 workers + dispatch", three, st4))
+        three, st6 = run(flowscope, pcap, ["--rx-lcores", "3"])
+        runs.append(("3 workers, split reader", three, st6))
     errs = []
     for label, other, _ in runs:
         if other != base:
@@ -151,8 +157,13 @@ def one(flowscope, shared, name):
             errs.append("%s (%s): no final stats" % (name, label))
         else:
             errs += check_stats("%s (%s)" % (name, label), st)
-    if st2 is not None and len(st2.get("workers", [])) != 2:
-        errs.append("%s: stats list %d workers, want 2" % (name, len(st2.get("workers", []))))
+    for st in (st2, st5):
+        if st is not None and len(st.get("workers", [])) != 2:
+            errs.append("%s: stats list %d workers, want 2" % (name, len(st.get("workers", []))))
+    if st2 is not None and not st2["rx"]["ports"]:
+        errs.append("%s: --dispatch on did not read through net_pcap" % name)
+    if st5 is not None and (st5["rx"]["ports"] or "reader" not in st5["rx"]):
+        errs.append("%s: --rx-lcores 2 did not read through the reader" % name)
     return len(base), errs
 
 
