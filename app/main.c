@@ -19,6 +19,7 @@
 #include <rte_errno.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
@@ -169,6 +170,9 @@ worker_init(struct app_ctx *ctx, struct app_worker *w)
 	struct fc_tracker_params tp = ctx->opt.tracker;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+	/* The event pool on the tables' heap (huge pages without hugepages). */
+	int ev_socket = ctx->opt.tracker.table_heap != NULL ?
+		rte_malloc_heap_get_socket(ctx->opt.tracker.table_heap) : socket;
 
 	snprintf(name, sizeof(name), "fc_w%u", w->index);
 	tp.name = name;
@@ -204,8 +208,9 @@ worker_init(struct app_ctx *ctx, struct app_worker *w)
 		snprintf(name, sizeof(name), "fc_evp%u", w->index);
 		w->ev_pool = rte_mempool_create(name, ctx->opt.events.pool_size,
 						sizeof(struct fc_event), 64, 0,
-						NULL, NULL, NULL, NULL, socket,
-						0);
+						NULL, NULL, NULL, NULL,
+						ev_socket >= 0 ? ev_socket : socket,
+						RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 		snprintf(name, sizeof(name), "fc_evr%u", w->index);
 		if (w->ev_pool != NULL)
 			w->ev_ring = rte_ring_create(name, ctx->opt.events.ring_size, socket,
@@ -274,20 +279,33 @@ assign_lcores(struct app_ctx *ctx)
 }
 
 /*
- * Without hugepages, the flow tables go to a heap on transparent huge
- * pages (thp_heap.h): sized for every worker's table, backed as used.
+ * Without hugepages, the flow tables and event pools go to a heap on
+ * transparent huge pages (thp_heap.h): sized for every worker's table and
+ * pool.
  */
+static uint64_t
+flow_heap_bytes(const struct app_options *o)
+{
+	struct fc_tracker_params tp = o->tracker;
+	unsigned int workers = o->lcores.rx ? o->lcores.rx : 1;
+	uint64_t per;
+
+	tp.reasm_enabled = o->reasm_enabled || o->dump.streams_dir[0] != '\0';
+	tp.reasm = o->reasm;
+	per = fc_tracker_table_memory_need(&tp);
+	if (o->lcores.export_lcore)
+		/* The pool's objects, then its ring and caches. */
+		per += pool_bytes(o->events.pool_size, sizeof(struct fc_event)) +
+			(1u << 20);
+	return per * workers + (16u << 20);
+}
+
 static void
 flow_heap_open(struct app_ctx *ctx)
 {
-	struct fc_tracker_params tp = ctx->opt.tracker;
-	unsigned int workers = ctx->opt.lcores.rx ? ctx->opt.lcores.rx : 1;
 	const char *why = NULL;
 
-	tp.reasm_enabled = ctx->opt.reasm_enabled || ctx->opt.dump.streams_dir[0] != '\0';
-	tp.reasm = ctx->opt.reasm;
-	if (app_thp_heap_create(fc_tracker_table_memory_need(&tp) * workers +
-				(16u << 20), &why) > 0)
+	if (app_thp_heap_create(flow_heap_bytes(&ctx->opt), &why) > 0)
 		ctx->opt.tracker.table_heap = APP_THP_HEAP_NAME;
 }
 
@@ -479,6 +497,8 @@ main(int argc, char **argv)
 			eal_argv[eal_argc++] = vdev;
 		}
 		eal_argv[eal_argc] = NULL;
+		/* Back the huge-page heap on the other core while EAL starts. */
+		app_thp_heap_reserve(flow_heap_bytes(&ctx.opt));
 		rc = rte_eal_init(eal_argc, eal_argv);
 	} else {
 		if (dashes < 0) {

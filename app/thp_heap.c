@@ -3,6 +3,8 @@
  * Flow tables on transparent huge pages (see thp_heap.h).
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,6 +23,14 @@ static size_t thp_map_len;
 static void *thp_base;
 static size_t thp_len;
 
+/* app_thp_heap_reserve(): memory mapped, being backed by a thread. */
+static struct {
+	char *p;                /* aligned start, NULL if none */
+	size_t bytes;
+	pthread_t thread;
+	bool running;
+} pre;
+
 /* 1 if the kernel gives transparent huge pages to madvised memory. */
 static int
 thp_available(void)
@@ -37,6 +47,64 @@ thp_available(void)
 	return ok;
 }
 
+/* Map bytes (a multiple of THP_SIZE) advised for huge pages; NULL with *why. */
+static char *
+thp_map_region(size_t bytes, const char **why)
+{
+	char *p;
+
+	/* One spare huge page so the start can be aligned to one. */
+	thp_map_len = bytes + THP_SIZE;
+	thp_map = mmap(NULL, thp_map_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (thp_map == MAP_FAILED) {
+		thp_map = NULL;
+		*why = "mmap failed";
+		return NULL;
+	}
+	p = (char *)(((uintptr_t)thp_map + THP_SIZE - 1) &
+		     ~(uintptr_t)(THP_SIZE - 1));
+	if (madvise(p, bytes, MADV_HUGEPAGE) != 0) {
+		munmap(thp_map, thp_map_len);
+		thp_map = NULL;
+		*why = "madvise(MADV_HUGEPAGE) refused";
+		return NULL;
+	}
+	return p;
+}
+
+/* Back every page of the reserved region (the kernel zeroes each one). */
+static void *
+populate(void *arg)
+{
+	(void)arg;
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(pre.p, pre.bytes, MADV_POPULATE_WRITE) == 0)
+		return NULL;
+#endif
+	for (size_t off = 0; off < pre.bytes; off += 4096)
+		pre.p[off] = 0;
+	return NULL;
+}
+
+void
+app_thp_heap_reserve(size_t bytes)
+{
+	const char *why;
+
+	if (pre.p != NULL || thp_base != NULL || !thp_available())
+		return;
+	bytes = (bytes + THP_SIZE - 1) & ~(size_t)(THP_SIZE - 1);
+	if (bytes == 0)
+		return;
+	pre.p = thp_map_region(bytes, &why);
+	if (pre.p == NULL)
+		return;
+	pre.bytes = bytes;
+	/* Without the thread the pages are backed by the heap's memset. */
+	pre.running = pthread_create(&pre.thread, NULL, populate, NULL) == 0;
+}
+
 int
 app_thp_heap_create(size_t bytes, const char **why)
 {
@@ -46,40 +114,44 @@ app_thp_heap_create(size_t bytes, const char **why)
 	if (why == NULL)
 		why = &dummy;
 	*why = NULL;
+	if (pre.running) {
+		pthread_join(pre.thread, NULL);
+		pre.running = false;
+	}
 	if (thp_base != NULL) {
 		*why = "already created";
 		return 0;
 	}
 	if (rte_eal_has_hugepages()) {
 		*why = "EAL has hugepages";
-		return 0;
-	}
-	if (!thp_available()) {
-		*why = "the kernel offers no transparent huge pages";
+		if (pre.p != NULL)
+			munmap(thp_map, thp_map_len);
+		thp_map = NULL;
+		pre.p = NULL;
 		return 0;
 	}
 	bytes = (bytes + THP_SIZE - 1) & ~(size_t)(THP_SIZE - 1);
-	if (bytes == 0) {
-		*why = "nothing to hold";
-		return 0;
+	if (pre.p != NULL && bytes <= pre.bytes) {
+		p = pre.p;
+		bytes = pre.bytes;
+	} else {
+		if (pre.p != NULL)
+			munmap(thp_map, thp_map_len);
+		pre.p = NULL;
+		if (!thp_available()) {
+			*why = "the kernel offers no transparent huge pages";
+			return 0;
+		}
+		if (bytes == 0) {
+			*why = "nothing to hold";
+			return 0;
+		}
+		p = thp_map_region(bytes, why);
+		if (p == NULL)
+			return 0;
 	}
-	/* One spare huge page so the start can be aligned to one. */
-	thp_map_len = bytes + THP_SIZE;
-	thp_map = mmap(NULL, thp_map_len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (thp_map == MAP_FAILED) {
-		thp_map = NULL;
-		*why = "mmap failed";
-		return 0;
-	}
-	p = (char *)(((uintptr_t)thp_map + THP_SIZE - 1) &
-		     ~(uintptr_t)(THP_SIZE - 1));
-	if (madvise(p, bytes, MADV_HUGEPAGE) != 0) {
-		munmap(thp_map, thp_map_len);
-		thp_map = NULL;
-		*why = "madvise(MADV_HUGEPAGE) refused";
-		return 0;
-	}
+	pre.p = NULL;
+	/* DPDK clears the memory it is given: the pages are backed from here on. */
 	if (rte_malloc_heap_create(APP_THP_HEAP_NAME) != 0 ||
 	    rte_malloc_heap_memory_add(APP_THP_HEAP_NAME, p, bytes, NULL,
 				       (unsigned int)(bytes / THP_SIZE),
