@@ -19,11 +19,13 @@
 #include <rte_cycles.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 
 #include "app.h"
 
 #define EXPORT_BURST 64
+#define EXPORT_PREFETCH_LINES 8 /* 512 bytes: the header and a flow_end body */
 #define TICK_NS (100 * 1000 * 1000ull)
 
 /* Drain up to a few bursts of one worker's ring; returns events handled. */
@@ -37,9 +39,19 @@ drain_worker(struct app_ctx *ctx, struct app_worker *w)
 		n = rte_ring_sc_dequeue_burst(w->ev_ring, obj, EXPORT_BURST, NULL);
 		if (n == 0)
 			break;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			/*
+			 * The worker wrote the next event on another core: start
+			 * moving its first lines (header and a flow record) here
+			 * while this one is rendered.
+			 */
+			if (i + 1 < n)
+				for (unsigned int l = 0; l < EXPORT_PREFETCH_LINES; l++)
+					rte_prefetch0((const char *)obj[i + 1] +
+						      l * RTE_CACHE_LINE_SIZE);
 			if (app_sinks_write(&ctx->sinks, obj[i], 1) == -EPIPE)
 				*ctx->quit = 1;
+		}
 		rte_mempool_put_bulk(w->ev_pool, obj, n);
 		w->ev_exported += n;
 		total += n;
