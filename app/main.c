@@ -117,39 +117,42 @@ pool_bytes(uint64_t n, uint64_t size)
 	return n * (RTE_ALIGN_CEIL(size, RTE_CACHE_LINE_SIZE) + 2 * RTE_CACHE_LINE_SIZE);
 }
 
+/* Every worker's tracker parameters from the options (worker_init adds its name, socket, index). */
+static void
+tracker_params(const struct app_options *o, struct fc_tracker_params *tp)
+{
+	*tp = o->tracker;
+	tp->reasm_enabled = o->reasm_enabled != 0 || o->dump.streams_dir[0] != '\0';
+	tp->reasm = o->reasm;
+	tp->l7_enabled = o->l7.enabled != 0;
+	tp->l7.enabled = o->l7.enabled;
+	tp->l7.probe_limit = o->l7.probe_limit;
+	tp->flow_update_interval = o->events.flow_update_interval;
+}
+
 /*
- * DPDK heap for offline mode. Per worker: the flow table exactly as
- * flowcore sizes it (fc_tracker_table_memory_need), the tracker's event
- * buffer, the event pool and ring, the dispatch ring, the RX scratch buffers,
- * the reassembly memcap and stream states, the session parsers' budget.
- * Then the net_pcap mbuf pool (several workers or --pcap-ethdev) and a
- * fixed part for EAL itself; everything gets 1/8 on top for the heap's
- * own headers and fragmentation. Only the pages used are touched, so a
- * generous budget costs address space, not memory.
+ * DPDK heap for offline mode. Per worker: the tracker as flowcore sizes
+ * it (fc_tracker_memory_need: flow table, event buffer, reassembly,
+ * session parsers), the event pool and ring, the dispatch ring, the RX
+ * scratch buffers. Then the net_pcap mbuf pool (--pcap-ethdev or
+ * --dispatch on) and a fixed part for EAL itself; everything gets 1/8 on
+ * top for the heap's own headers and fragmentation. Only the pages used
+ * are touched, so a generous budget costs address space, not memory
+ * (and most of it goes to the huge-page heap when there is one).
  */
 static unsigned int
 offline_mem_mb(const struct app_options *o)
 {
 	unsigned int workers = o->lcores.rx ? o->lcores.rx : 1;
-	uint32_t ev_cap = o->tracker.event_capacity ? o->tracker.event_capacity : 4096;
-	struct fc_tracker_params tp = o->tracker;
+	struct fc_tracker_params tp;
 	uint64_t per, mb;
 
-	if (ev_cap < 1024)
-		ev_cap = 1024;
-	tp.reasm_enabled = o->reasm_enabled || o->dump.streams_dir[0] != '\0';
-	tp.reasm = o->reasm;
-	per = fc_tracker_table_memory_need(&tp) +
-		(uint64_t)ev_cap * sizeof(struct fc_event) + (64u << 10) +
+	tracker_params(o, &tp);
+	per = fc_tracker_memory_need(&tp) +
 		pool_bytes(o->events.pool_size, sizeof(struct fc_event)) +
 		(uint64_t)o->events.ring_size * sizeof(void *) +
 		1024 * sizeof(void *) +
 		(uint64_t)FC_TRACKER_BURST * (64 * 1024 + 256);
-	if (o->reasm_enabled || o->dump.streams_dir[0] != '\0')
-		per += (o->reasm.memcap ? o->reasm.memcap : 64ull << 20) +
-			(uint64_t)(o->reasm.max_streams ? o->reasm.max_streams : 65536) * 256;
-	if (o->l7.enabled != 0)
-		per += 64ull << 20; /* session records, parser states, tail buffers */
 	mb = per * workers;
 	/* net_pcap: the port's mbuf pool (see port.c: descriptors, rings, caches) */
 	if (o->pcap_ethdev || o->lcores.dispatch == APP_SW_ON) {
@@ -167,7 +170,7 @@ offline_mem_mb(const struct app_options *o)
 static int
 worker_init(struct app_ctx *ctx, struct app_worker *w)
 {
-	struct fc_tracker_params tp = ctx->opt.tracker;
+	struct fc_tracker_params tp;
 	char name[RTE_MEMPOOL_NAMESIZE];
 	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
 	/* The event pool on the tables' heap (huge pages without hugepages). */
@@ -175,16 +178,11 @@ worker_init(struct app_ctx *ctx, struct app_worker *w)
 		rte_malloc_heap_get_socket(ctx->opt.tracker.table_heap) : socket;
 
 	snprintf(name, sizeof(name), "fc_w%u", w->index);
+	/* Reassembly, parsers and interim records from the config. */
+	tracker_params(&ctx->opt, &tp);
 	tp.name = name;
 	tp.socket_id = socket;
 	tp.lcore_index = (uint8_t)w->index;
-	/* Reassembly, parsers and interim records from the config. */
-	tp.reasm_enabled = ctx->opt.reasm_enabled != 0;
-	tp.reasm = ctx->opt.reasm;
-	tp.l7_enabled = ctx->opt.l7.enabled != 0;
-	tp.l7.enabled = ctx->opt.l7.enabled;
-	tp.l7.probe_limit = ctx->opt.l7.probe_limit;
-	tp.flow_update_interval = ctx->opt.events.flow_update_interval;
 	if (ctx->opt.dump.streams_dir[0] != '\0') {
 		w->dump = app_stream_dump_open(ctx->opt.dump.streams_dir,
 					       ctx->opt.dump.gap_fill == APP_GAP_SKIP ?
@@ -279,20 +277,19 @@ assign_lcores(struct app_ctx *ctx)
 }
 
 /*
- * Without hugepages, the flow tables and event pools go to a heap on
- * transparent huge pages (thp_heap.h): sized for every worker's table and
- * pool.
+ * Without hugepages, the trackers (flow tables, reassembly, parsers) and
+ * the event pools go to a heap on transparent huge pages (thp_heap.h),
+ * sized for every worker's.
  */
 static uint64_t
 flow_heap_bytes(const struct app_options *o)
 {
-	struct fc_tracker_params tp = o->tracker;
+	struct fc_tracker_params tp;
 	unsigned int workers = o->lcores.rx ? o->lcores.rx : 1;
 	uint64_t per;
 
-	tp.reasm_enabled = o->reasm_enabled || o->dump.streams_dir[0] != '\0';
-	tp.reasm = o->reasm;
-	per = fc_tracker_table_memory_need(&tp);
+	tracker_params(o, &tp);
+	per = fc_tracker_memory_need(&tp);
 	if (o->lcores.export_lcore)
 		/* The pool's objects, then its ring and caches. */
 		per += pool_bytes(o->events.pool_size, sizeof(struct fc_event)) +

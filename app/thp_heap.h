@@ -12,7 +12,8 @@
  * kernel never merges (it is shared memory), so flowscope adds a DPDK
  * external malloc heap of its own over anonymous memory advised for
  * transparent huge pages (madvise(MADV_HUGEPAGE)), and creates the flow
- * tables and the event pools there.
+ * tables, the reassembly pools, the session parsers and the event pools
+ * there.
  *
  * DPDK clears memory added to a heap, so every page of it is backed (and
  * zeroed by the kernel) when the heap is created: on a virtual machine

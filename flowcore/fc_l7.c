@@ -1019,6 +1019,40 @@ engine_alloc(struct fc_l7_engine *e, const char *type, size_t size)
 	return m;
 }
 
+/* The largest state and tail of the parsers params enable; 0 if none. */
+static unsigned int
+engine_sizes(const struct fc_l7_engine_params *p, uint32_t *state, uint32_t *tail)
+{
+	const struct fc_l7_parser *const *list = p->parsers != NULL ? p->parsers :
+		fc_l7_registry;
+	unsigned int n = 0;
+
+	*state = 16;
+	*tail = 64;
+	for (unsigned int i = 0; list[i] != NULL; i++) {
+		if (p->enabled != 0 && (p->enabled & (1u << list[i]->proto)) == 0)
+			continue;
+		*state = RTE_MAX(*state, list[i]->state_size);
+		*tail = RTE_MAX(*tail, list[i]->max_tail);
+		n++;
+	}
+	return n;
+}
+
+uint64_t
+fc_l7_engine_memory_need(const struct fc_l7_engine_params *p)
+{
+	uint64_t sessions = p->max_sessions != 0 ? p->max_sessions : 16384;
+	uint64_t tails = p->tail_buffers != 0 ? p->tail_buffers : 512;
+	uint32_t state, tail;
+
+	if (engine_sizes(p, &state, &tail) == 0)
+		return 0;
+	return sizeof(struct fc_l7_engine) +
+		sessions * (sizeof(struct l7_session) + RTE_ALIGN_CEIL(state, 16)) +
+		tails * (tail + sizeof(uint32_t)) + 5 * RTE_CACHE_LINE_SIZE;
+}
+
 struct fc_l7_engine *
 fc_l7_engine_create(const struct fc_l7_engine_params *params)
 {

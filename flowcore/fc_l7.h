@@ -390,6 +390,13 @@ const struct fc_l7_stats *fc_l7_stats(const struct fc_l7_engine *e);
 /** Bytes of DPDK heap held by the engine. */
 uint64_t fc_l7_engine_memory(const struct fc_l7_engine *e);
 
+/**
+ * Bytes of DPDK heap an engine created with these parameters will hold
+ * (defaults applied as fc_l7_engine_create() applies them), with each
+ * allocation's malloc overhead; 0 if no parser would be enabled.
+ */
+uint64_t fc_l7_engine_memory_need(const struct fc_l7_engine_params *p);
+
 /** Name and description of counter i of FC_L7_COUNTERS; NULL past the end. */
 const char *fc_l7_counter_name(unsigned int i, const char **desc);
 

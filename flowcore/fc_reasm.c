@@ -239,6 +239,23 @@ mem_sum(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *h,
 	*(uint64_t *)opaque += h->len;
 }
 
+/* A mempool's memory beyond its objects: the per-lcore caches in its header, its ring (a bound). */
+#define POOL_OVERHEAD(n) ((uint64_t)RTE_MAX_LCORE * sizeof(struct rte_mempool_cache) + \
+			  (uint64_t)rte_align64pow2((n) + 1) * sizeof(void *) + (64u << 10))
+
+uint64_t
+fc_reasm_memory_need(const struct fc_reasm_params *p)
+{
+	uint64_t memcap = p->memcap != 0 ? p->memcap : UINT64_C(64) << 20;
+	uint64_t streams = p->max_streams != 0 ? p->max_streams : 65536;
+	uint64_t obj = rte_mempool_calc_obj_size(CHUNK_SIZE, 0, NULL);
+	uint64_t n_chunks = memcap / obj;
+
+	return sizeof(struct fc_reasm) + n_chunks * obj + POOL_OVERHEAD(n_chunks) +
+		sizeof(struct stream) * (streams + 1) + sizeof(uint32_t) * streams +
+		4 * RTE_CACHE_LINE_SIZE;
+}
+
 struct fc_reasm *
 fc_reasm_create(const struct fc_reasm_params *params)
 {
@@ -293,7 +310,8 @@ fc_reasm_create(const struct fc_reasm_params *params)
 	r->pool = rte_mempool_create(pname, (unsigned int)n_chunks, CHUNK_SIZE,
 				     cache, 0, NULL, NULL, NULL, NULL,
 				     params->socket_id,
-				     RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+				     RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET |
+				     RTE_MEMPOOL_F_NO_IOVA_CONTIG);
 	if (r->pool == NULL) {
 		int err = rte_errno;
 

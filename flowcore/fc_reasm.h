@@ -254,6 +254,13 @@ const struct fc_reasm_stats *fc_reasm_stats(const struct fc_reasm *r);
 /** Bytes of DPDK heap held by the context (pools included). */
 uint64_t fc_reasm_memory(const struct fc_reasm *r);
 
+/**
+ * Bytes of DPDK heap an engine created with these parameters will hold
+ * (defaults applied as fc_reasm_create() applies them), with each
+ * allocation's malloc overhead: for sizing a heap beforehand.
+ */
+uint64_t fc_reasm_memory_need(const struct fc_reasm_params *p);
+
 /** Name of an overflow policy, "?" if out of range. */
 const char *fc_reasm_overflow_name(unsigned int policy);
 

@@ -268,6 +268,7 @@ fc_tracker_create(const struct fc_tracker_params *params)
 {
 	struct fc_table_params tp;
 	struct fc_tracker *tr;
+	int heap;
 
 	if (params == NULL || params->name == NULL ||
 	    params->n_port_timeouts > FC_TRACKER_MAX_PORT_TIMEOUTS ||
@@ -283,9 +284,19 @@ fc_tracker_create(const struct fc_tracker_params *params)
 	}
 	tr->p = *params;
 	params_defaults(&tr->p);
+	/* The large parts (all but this struct) on table_heap when given. */
+	heap = tr->p.socket_id;
+	if (tr->p.table_heap != NULL) {
+		heap = rte_malloc_heap_get_socket(tr->p.table_heap);
+		if (heap < 0) {
+			rte_free(tr);
+			rte_errno = ENOENT;
+			return NULL;
+		}
+	}
 	tr->ev = rte_zmalloc_socket("fc_events",
 				    sizeof(*tr->ev) * tr->p.event_capacity,
-				    RTE_CACHE_LINE_SIZE, params->socket_id);
+				    RTE_CACHE_LINE_SIZE, heap);
 	if (tr->ev == NULL) {
 		rte_free(tr);
 		rte_errno = ENOMEM;
@@ -296,16 +307,7 @@ fc_tracker_create(const struct fc_tracker_params *params)
 	tp.name = tr->p.name;
 	tp.entries = tr->p.max_flows;
 	tp.ext_entries = tr->p.ext_entries;
-	tp.socket_id = tr->p.socket_id;
-	if (tr->p.table_heap != NULL) {
-		tp.socket_id = rte_malloc_heap_get_socket(tr->p.table_heap);
-		if (tp.socket_id < 0) {
-			rte_free(tr->ev);
-			rte_free(tr);
-			rte_errno = ENOENT;
-			return NULL;
-		}
-	}
+	tp.socket_id = heap;
 	tp.hash_seed = tr->p.hash_seed;
 	if (timeouts_init(tr, tp.timeouts) != 0) {
 		rte_free(tr->ev);
@@ -328,7 +330,7 @@ fc_tracker_create(const struct fc_tracker_params *params)
 
 		snprintf(name, sizeof(name), "%s_ra", tr->p.name);
 		rp.name = name;
-		rp.socket_id = tr->p.socket_id;
+		rp.socket_id = heap;
 		tr->reasm = fc_reasm_create(&rp);
 		if (tr->reasm == NULL) {
 			int err = rte_errno;
@@ -346,7 +348,7 @@ fc_tracker_create(const struct fc_tracker_params *params)
 
 		snprintf(name, sizeof(name), "%s_l7", tr->p.name);
 		lp.name = name;
-		lp.socket_id = tr->p.socket_id;
+		lp.socket_id = heap;
 		tr->l7 = fc_l7_engine_create(&lp);
 		if (tr->l7 == NULL) {
 			int err = rte_errno;
@@ -439,6 +441,23 @@ fc_tracker_table_memory_need(const struct fc_tracker_params *params)
 
 	params_defaults(&p);
 	return fc_table_memory_need(p.max_flows, p.ext_entries);
+}
+
+uint64_t
+fc_tracker_memory_need(const struct fc_tracker_params *params)
+{
+	struct fc_tracker_params p = *params;
+	uint64_t need;
+
+	params_defaults(&p);
+	need = sizeof(struct fc_tracker) + RTE_CACHE_LINE_SIZE +
+		fc_table_memory_need(p.max_flows, p.ext_entries) +
+		(uint64_t)p.event_capacity * sizeof(struct fc_event) + RTE_CACHE_LINE_SIZE;
+	if (p.reasm_enabled)
+		need += fc_reasm_memory_need(&p.reasm);
+	if (p.l7_enabled)
+		need += fc_l7_engine_memory_need(&p.l7);
+	return need;
 }
 
 uint32_t

@@ -95,7 +95,7 @@ struct fc_tracker_params {
 	uint32_t ext_entries;      /**< flow extensions (default max_flows / 8 + 1024, + reasm.max_streams with reassembly) */
 	uint32_t hash_seed;        /**< key hash seed (default 0; a random one resists crafted collisions) */
 	int socket_id;             /**< NUMA socket */
-	const char *table_heap;    /**< DPDK malloc heap of the flow table (e.g. an external one on huge pages); NULL = socket_id */
+	const char *table_heap;    /**< DPDK malloc heap of the tracker's memory: flow table, event buffer, reassembly pool, session parsers (e.g. an external one on huge pages); NULL = socket_id */
 	uint8_t lcore_index;       /**< stored in the top 8 bits of every flow_id */
 	struct fc_pkt_params pkt;  /**< decode / decap policy */
 	struct fc_key_params key;  /**< key mode */
@@ -211,6 +211,14 @@ unsigned int fc_tracker_timeout_values(const struct fc_tracker_params *p);
  * as fc_tracker_create() applies them. For sizing the heap beforehand.
  */
 uint64_t fc_tracker_table_memory_need(const struct fc_tracker_params *p);
+
+/**
+ * Bytes of DPDK heap a whole tracker created with these parameters will
+ * hold: the flow table, the event buffer, reassembly and the session
+ * parsers when enabled (each module's own reckoning). All of it goes to
+ * table_heap when that is set.
+ */
+uint64_t fc_tracker_memory_need(const struct fc_tracker_params *p);
 
 /** Flow table capacity (flows). */
 uint32_t fc_tracker_capacity(const struct fc_tracker *tr);

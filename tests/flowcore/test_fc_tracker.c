@@ -17,6 +17,11 @@
 #include <cmocka.h>
 #include <netinet/in.h>
 
+#include <inttypes.h>
+#include <sys/mman.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_memory.h>
 
 #include <fc_tracker.h>
@@ -993,10 +998,76 @@ test_tracker_bad_checksum(void **state)
 	}
 }
 
+/*
+ * fc_tracker_memory_need() is enough: a DPDK heap of exactly that size
+ * (external memory, 4 KiB pages, rounded up to a page) holds the whole
+ * tracker - table, event buffer, reassembly pool and streams, session
+ * parsers - in each combination, at two sizes; the tracker then reports
+ * no more than the need, and a heap a tenth smaller does not hold it.
+ */
+static void
+test_tracker_memory_need(void **state)
+{
+	static const uint32_t flows[] = { 1000, 50000 };
+	unsigned int combo, fi, k = 0;
+
+	(void)state;
+	for (fi = 0; fi < FC_DIM(flows); fi++)
+		for (combo = 0; combo < 4; combo++) {
+			struct fc_tracker_params p;
+			struct fc_tracker *tr;
+			char heap[32], name[32];
+			uint64_t need, len, shrink;
+			void *mem;
+
+			memset(&p, 0, sizeof(p));
+			p.max_flows = flows[fi];
+			p.socket_id = SOCKET_ID_ANY;
+			p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+			p.reasm_enabled = combo & 1;
+			p.reasm.memcap = 4u << 20;
+			p.reasm.max_streams = 4096;
+			p.l7_enabled = (combo >> 1) & 1;
+			need = fc_tracker_memory_need(&p);
+			for (shrink = 0; shrink <= 1; shrink++) {
+				len = RTE_ALIGN_CEIL(shrink ? need - need / 10 : need, 4096);
+				mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				assert_true(mem != MAP_FAILED);
+				snprintf(heap, sizeof(heap), "fc_need%u", k);
+				snprintf(name, sizeof(name), "tr_need%u", k++);
+				assert_int_equal(rte_malloc_heap_create(heap), 0);
+				assert_int_equal(rte_malloc_heap_memory_add(heap, mem, len, NULL,
+									    (unsigned int)(len / 4096),
+									    4096), 0);
+				p.name = name;
+				p.table_heap = heap;
+				tr = fc_tracker_create(&p);
+				if (!shrink) {
+					if (tr == NULL)
+						fail_msg("%u flows, reasm %u, l7 %u: no room in a "
+							 "heap of the need (%" PRIu64 " bytes): %s",
+							 flows[fi], p.reasm_enabled, p.l7_enabled,
+							 need, rte_strerror(rte_errno));
+					assert_true(fc_tracker_memory(tr) <= need);
+				} else if (tr != NULL) {
+					fail_msg("%u flows, reasm %u, l7 %u: the need (%" PRIu64
+						 " bytes) is a tenth too generous", flows[fi],
+						 p.reasm_enabled, p.l7_enabled, need);
+				}
+				fc_tracker_free(tr);
+				assert_int_equal(rte_malloc_heap_memory_remove(heap, mem, len), 0);
+				assert_int_equal(rte_malloc_heap_destroy(heap), 0);
+				munmap(mem, len);
+			}
+		}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tracker_memory_need),
 		cmocka_unit_test(test_tracker_tcp_session_one_burst),
 		cmocka_unit_test(test_tracker_synack_first_orig_is_receiver),
 		cmocka_unit_test(test_tracker_syn_flood_keeps_established),
