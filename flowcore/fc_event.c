@@ -606,9 +606,9 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 		jw_flow_id(&w, &ev->u.start);
 		break;
 	case FC_EV_STATE_CHANGE:
-		fc_lw_printf(&w, ",\"from\":\"%s\",\"to\":\"%s\"",
-			  fc_tcp_state_name(ev->u.state.from),
-			  fc_tcp_state_name(ev->u.state.to));
+		JW_STR_FIELD(&w, ",\"from\":\"", fc_tcp_state_name(ev->u.state.from));
+		JW_STR_FIELD(&w, "\",\"to\":\"", fc_tcp_state_name(ev->u.state.to));
+		FC_LW_LIT(&w, "\"");
 		break;
 	case FC_EV_FLOW_END:
 		jw_flow_record(&w, &ev->u.end, 1);
@@ -619,9 +619,12 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 	case FC_EV_SESSION: {
 		int n;
 
-		fc_lw_printf(&w, ",\"side\":\"%s\",\"proto\":\"%s\",",
-			  ev->u.session.side == FC_SIDE_ORIG ? "orig" : "resp",
-			  fc_l7_proto_name(ev->u.session.proto));
+		if (ev->u.session.side == FC_SIDE_ORIG)
+			FC_LW_LIT(&w, ",\"side\":\"orig\",\"proto\":\"");
+		else
+			FC_LW_LIT(&w, ",\"side\":\"resp\",\"proto\":\"");
+		jw_str(&w, fc_l7_proto_name(ev->u.session.proto));
+		FC_LW_LIT(&w, "\",");
 		if (w.overflow)
 			break;
 		n = fc_l7_session_json(&ev->u.session, w.buf + w.pos, w.len - w.pos);
@@ -632,9 +635,11 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 		break;
 	}
 	case FC_EV_PACKET:
-		fc_lw_printf(&w, ",\"side\":\"%s\",\"len\":%u",
-			  ev->u.packet.side == FC_SIDE_ORIG ? "orig" : "resp",
-			  ev->u.packet.len);
+		if (ev->u.packet.side == FC_SIDE_ORIG)
+			FC_LW_LIT(&w, ",\"side\":\"orig\",\"len\":");
+		else
+			FC_LW_LIT(&w, ",\"side\":\"resp\",\"len\":");
+		fc_lw_u64(&w, ev->u.packet.len);
 		break;
 	case FC_EV_ANOMALY:
 		fc_lw_printf(&w, ",\"kind\":\"%s\"",
@@ -656,7 +661,7 @@ fc_event_ndjson(const struct fc_event *ev, char *buf, size_t len)
 	default:
 		break;
 	}
-	fc_lw_printf(&w, "}\n");
+	FC_LW_LIT(&w, "}\n");
 	if (w.overflow)
 		return -ENOSPC;
 	return (int)w.pos;
