@@ -273,14 +273,6 @@ void app_frame_fill(const struct app_ctx *ctx, struct rte_mbuf *m, struct fc_fra
 
 /* dispatch.c */
 int app_dispatch_main(void *arg);
-/**
- * The worker (0 .. n_workers - 1) a frame belongs to: the hash of its
- * canonical outer flow key, the same for both directions, with the
- * tunnel rules of dispatch.c. Used by the dispatch lcore and by workers
- * that share one capture file (each keeps its own frames).
- */
-unsigned int app_frame_worker(const struct app_ctx *ctx, const uint8_t *data,
-			      uint32_t len);
 
 /* export_lcore.c */
 int app_export_loop(struct app_ctx *ctx);

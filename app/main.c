@@ -183,6 +183,11 @@ worker_init(struct app_ctx *ctx, struct app_worker *w)
 	tp.name = name;
 	tp.socket_id = socket;
 	tp.lcore_index = (uint8_t)w->index;
+	/* Workers reading one capture file each keep a share of its flows. */
+	if (w->reader != NULL && ctx->n_workers > 1) {
+		tp.share_count = (uint8_t)ctx->n_workers;
+		tp.share_index = (uint8_t)w->index;
+	}
 	if (ctx->opt.dump.streams_dir[0] != '\0') {
 		w->dump = app_stream_dump_open(ctx->opt.dump.streams_dir,
 					       ctx->opt.dump.gap_fill == APP_GAP_SKIP ?

@@ -24,11 +24,12 @@
  * ns (struct app_clock), anchored to CLOCK_REALTIME so that events carry
  * wall-clock time; the same clock drives expiry.
  *
- * Offline, workers read the mapped capture file directly (pcap_reader.c):
- * frames point into the mapping, no mbuf, no copy. Several workers each
- * read the whole file through a reader of their own and keep their share
- * of the flows (app_frame_worker(), the dispatch lcore's rule): no lcore
- * is spent on dispatch and nothing is handed between lcores.
+ * Offline, workers read the capture file directly (pcap_reader.c): frames
+ * point into the reader's window, no mbuf, no copy. Several workers each
+ * read the whole file through a reader of their own and their trackers
+ * keep their share of the flows (fc_tracker_params.share_count, the
+ * dispatch lcore's rule): no lcore is spent on dispatch and nothing is
+ * handed between lcores.
  *
  * End: a pcap file ends at the first empty poll not caused by mbuf
  * exhaustion; a dispatch ring ends when the dispatch lcore is done and
@@ -286,35 +287,25 @@ poll_queues(struct app_worker *w, struct rx_state *rs, unsigned int *got)
 }
 
 /*
- * Read the mapped capture file; 1 at its end. Workers that share the file
- * (each through its own reader) keep the frames app_frame_worker() gives
- * them, and *clock gets the time of the last frame read, theirs or not:
- * every worker's clock follows the whole file, as one worker's would, so
- * flows go idle and end at shutdown at the same times.
+ * Read the capture file; 1 at its end. Workers that share the file (each
+ * through its own reader) hand every frame to their tracker, which keeps
+ * its share of the flows (fc_tracker_params.share_count) and lets the
+ * others move its clock only: every worker's clock follows the whole
+ * file, as one worker's would, so flows go idle and end at shutdown at
+ * the same times. rx_frames counts the frames kept.
  */
 static int
-poll_reader(struct app_worker *w, struct rx_state *rs, unsigned int *got,
-	    uint64_t *clock)
+poll_reader(struct app_worker *w, struct rx_state *rs, unsigned int *got)
 {
-	const struct app_ctx *ctx = w->ctx;
-	struct fc_frame *f = rs->frames;
-	unsigned int n = app_pcap_reader_burst(w->reader, f, RX_BURST);
-	unsigned int i, k;
+	const struct fc_tracker_stats *st = fc_tracker_stats(w->tracker);
+	unsigned int n = app_pcap_reader_burst(w->reader, rs->frames, RX_BURST);
+	uint64_t foreign = st->frames_foreign;
 
 	*got = n;
-	*clock = 0;
 	if (n == 0)
 		return 1;
-	if (ctx->n_workers > 1) {
-		*clock = f[n - 1].ts;
-		for (i = 0, k = 0; i < n; i++)
-			if (app_frame_worker(ctx, f[i].data, f[i].cap_len) == w->index)
-				f[k++] = f[i];
-		n = k;
-	}
-	w->rx_frames += n;
-	if (n > 0)
-		track_frames(w, f, n);
+	track_frames(w, rs->frames, n);
+	w->rx_frames += n - (st->frames_foreign - foreign);
 	return 0;
 }
 
@@ -397,7 +388,7 @@ app_worker_main(void *arg)
 	}
 	while (!ctx->stop_rx) {
 		uint64_t shared_clock = 0;
-		int ended = w->reader != NULL ? poll_reader(w, &rs, &got, &shared_clock) :
+		int ended = w->reader != NULL ? poll_reader(w, &rs, &got) :
 			w->in != NULL ? poll_ring(w, &rs, &got, &shared_clock) :
 			poll_queues(w, &rs, &got);
 

@@ -347,3 +347,114 @@ fc_key_mode_name(unsigned int mode)
 {
 	return mode < FC_KEY_MODE_MAX ? key_mode_names[mode] : "?";
 }
+
+/* ---------------------------------------------------------------- */
+/* Keeping tunnels together (fc_key_carrier).                       */
+
+/*
+ * Spreading frames over workers (the dispatch lcore, trackers sharing a
+ * file): the outer flow decides. A frame's worker is a function of
+ * its outermost headers only, never of what decodes inside them, so an
+ * outer flow is never split (also when some of its frames do not decode
+ * as the tunnel: bubbles, GTP-U echo, a damaged header), and an inner
+ * flow lands where its outer flow is, so tunnel.parent is right:
+ *  - a plain frame uses its flow key (table.key mode);
+ *  - a tunnel carrier (GRE, IP-in-IP, UDP to or from the VXLAN or GTP-U
+ *    port) uses its outer address pair only: the two directions of a
+ *    tunnel may use different outer ports (VXLAN and GTP-U pick the
+ *    source port per inner flow), and all of them stay together;
+ *  - Teredo: a client talks to its server (UDP port 3544) and to relays
+ *    (any ports), and one inner flow may cross both (a ping test goes out
+ *    through the server and comes back through a relay). So a UDP frame
+ *    with port 3544 on one side uses the other endpoint (the client's
+ *    address and port) only; a frame that decodes as Teredo on other
+ *    ports uses the endpoint the client's Teredo address names (RFC
+ *    4380: its obfuscated mapped port), when one of the two has that
+ *    port; else the outer flow key. A relay flow is therefore split only
+ *    if some of its frames do not decode as Teredo while others do.
+ * In mac-pair mode the key has no addresses or ports to narrow: every
+ * frame uses its MAC pair. Later IP fragments carry no ports and key as
+ * their own flow, on one worker.
+ */
+
+#define TEREDO_PORT 3544
+
+/* Narrow k to one endpoint of the outer layer o (0 = source, 1 = destination). */
+static void
+key_endpoint(struct fc_flow_key *k, const struct fc_pkt_layer *o, int side)
+{
+	uint8_t mode = k->mode, family = k->family;
+	uint16_t vlan = k->vlan;
+
+	memset(k, 0, sizeof(*k));
+	k->mode = mode;
+	k->family = family;
+	k->vlan = vlan;
+	k->proto = IPPROTO_UDP;
+	memcpy(k->addr[0], side == 0 ? o->src : o->dst, 16);
+	if (mode != FC_KEY_IP_PAIR)
+		k->port[0] = side == 0 ? o->sport : o->dport;
+}
+
+/*
+ * The side of the outer layer o that a Teredo address of the inner layer
+ * names (mapped port = ~bits 80..95 of 2001:0::/32), or -1.
+ */
+static int
+teredo_client_side(const struct fc_pkt_layer *o, const struct fc_pkt_layer *in)
+{
+	const uint8_t *a[2] = { in->src, in->dst };
+
+	for (int i = 0; i < 2; i++) {
+		uint16_t port;
+
+		if (a[i][0] != 0x20 || a[i][1] != 0x01 || a[i][2] != 0 || a[i][3] != 0)
+			continue;
+		port = (uint16_t)~(a[i][10] << 8 | a[i][11]);
+		if (port == o->sport)
+			return 0;
+		if (port == o->dport)
+			return 1;
+	}
+	return -1;
+}
+
+void
+fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
+	       struct fc_flow_key *k)
+{
+	const struct fc_pkt_layer *o = &m->layer[0];
+	uint16_t vx = pp->vxlan_port ? pp->vxlan_port : 4789;
+	uint16_t gt = pp->gtpu_port ? pp->gtpu_port : 2152;
+	int side = -1;
+
+	if (m->status != FC_PKT_OK || m->n_layers == 0 ||
+	    k->family == FC_KEY_FAMILY_MAC)
+		return;
+	switch (o->proto) {
+	case IPPROTO_GRE:
+	case IPPROTO_IPIP:
+	case IPPROTO_IPV6:
+		break;
+	case IPPROTO_UDP:
+		if (!o->has_l4)
+			return;
+		if (o->sport == vx || o->dport == vx || o->sport == gt || o->dport == gt)
+			break;
+		if (o->dport == TEREDO_PORT && o->sport != TEREDO_PORT)
+			side = 0;
+		else if (o->sport == TEREDO_PORT && o->dport != TEREDO_PORT)
+			side = 1;
+		else if (m->n_layers > 1 && m->layer[1].tunnel == FC_TUN_TEREDO)
+			side = teredo_client_side(o, &m->layer[1]);
+		if (side >= 0)
+			key_endpoint(k, o, side);
+		return;
+	default:
+		return;
+	}
+	/* A carrier: its outer address pair only. */
+	k->port[0] = 0;
+	k->port[1] = 0;
+	k->proto = 0;
+}

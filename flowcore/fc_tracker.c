@@ -272,7 +272,8 @@ fc_tracker_create(const struct fc_tracker_params *params)
 
 	if (params == NULL || params->name == NULL ||
 	    params->n_port_timeouts > FC_TRACKER_MAX_PORT_TIMEOUTS ||
-	    params->key.mode >= FC_KEY_MODE_MAX) {
+	    params->key.mode >= FC_KEY_MODE_MAX ||
+	    (params->share_count > 1 && params->share_index >= params->share_count)) {
 		rte_errno = EINVAL;
 		return NULL;
 	}
@@ -1500,6 +1501,30 @@ pressure_anomaly(struct fc_tracker *tr)
 }
 
 /* Decode, key and look up up to FC_TRACKER_BURST frames; then update. */
+/*
+ * Shared input (share_count > 1): whether the frame m (keyed, or not)
+ * is this tracker's. 1: it is, and layer 0's key, direction and hash are
+ * made into slot u (the caller keeps them); 0: it is, nothing made; -1:
+ * another tracker's. A frame without a key belongs to share 0.
+ */
+static int
+share_test(struct fc_tracker *tr, const struct fc_pkt_meta *m, int keyed,
+	   unsigned int u)
+{
+	struct fc_flow_key c;
+	uint32_t h;
+
+	if (!keyed || fc_key_make(&tr->p.key, m, 0, &tr->keys[u], &tr->dir[u]) != 0)
+		return tr->p.share_index == 0 ? 0 : -1;
+	h = tr->hash[u] = fc_key_hash_seeded(&tr->keys[u], tr->p.hash_seed);
+	c = tr->keys[u];
+	fc_key_carrier(&tr->p.pkt, m, &c);
+	if (memcmp(&c, &tr->keys[u], sizeof(c)) != 0)
+		h = fc_key_hash_seeded(&c, tr->p.hash_seed);
+	return (unsigned int)(((uint64_t)h * tr->p.share_count) >> 32) ==
+		tr->p.share_index ? 1 : -1;
+}
+
 static void
 burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 {
@@ -1511,26 +1536,38 @@ burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 	for (i = 0; i < n; i++) {
 		struct fc_pkt_meta *m = &tr->meta[i];
 		unsigned int layers;
+		int keyed, made = 0;
 
 		fc_pkt_decode(fr[i].data, fr[i].cap_len, fr[i].wire_len,
 			      &tr->p.pkt, m);
-		fc_pkt_stats_count(&tr->st.pkt, m);
-		tr->st.frames++;
 		if (fr[i].ts > tr->now)
 			tr->now = fr[i].ts;
 		layers = tr->p.key.mode == FC_KEY_MAC_PAIR ? 1 : m->n_layers;
-		if (layers == 0 || (tr->p.key.mode == FC_KEY_MAC_PAIR &&
-				    m->status != FC_PKT_OK &&
-				    m->status != FC_PKT_L2_ONLY)) {
+		keyed = layers > 0 && (tr->p.key.mode != FC_KEY_MAC_PAIR ||
+				       m->status == FC_PKT_OK ||
+				       m->status == FC_PKT_L2_ONLY);
+		if (tr->p.share_count > 1) {
+			made = share_test(tr, m, keyed, nu);
+			if (made < 0) {
+				tr->st.frames_foreign++;
+				continue;
+			}
+		}
+		fc_pkt_stats_count(&tr->st.pkt, m);
+		tr->st.frames++;
+		if (!keyed) {
 			tr->st.frames_unkeyed++;
 			continue;
 		}
 		for (j = 0; j < layers; j++) {
-			if (fc_key_make(&tr->p.key, m, j, &tr->keys[nu],
-					&tr->dir[nu]) != 0)
-				continue;
-			tr->hash[nu] = fc_key_hash_seeded(&tr->keys[nu],
-							  tr->p.hash_seed);
+			/* Layer 0's key may be made already (share_test). */
+			if (!(j == 0 && made > 0)) {
+				if (fc_key_make(&tr->p.key, m, j, &tr->keys[nu],
+						&tr->dir[nu]) != 0)
+					continue;
+				tr->hash[nu] = fc_key_hash_seeded(&tr->keys[nu],
+								  tr->p.hash_seed);
+			}
 			tr->key_ptr[nu] = &tr->keys[nu];
 			tr->frame_of[nu] = (uint8_t)i;
 			tr->layer_of[nu] = (uint8_t)j;

@@ -97,6 +97,17 @@ struct fc_tracker_params {
 	int socket_id;             /**< NUMA socket */
 	const char *table_heap;    /**< DPDK malloc heap of the tracker's memory: flow table, event buffer, reassembly pool, session parsers (e.g. an external one on huge pages); NULL = socket_id */
 	uint8_t lcore_index;       /**< stored in the top 8 bits of every flow_id */
+	/**
+	 * Input shared by share_count trackers (each given every frame, e.g.
+	 * each reading the same capture file): this one keeps the frames
+	 * whose outer flow key, narrowed by fc_key_carrier() and hashed with
+	 * hash_seed, falls in share share_index, ((hash * share_count) >> 32);
+	 * frames without a key go to share 0. The others only move its clock
+	 * and count as frames_foreign, not in frames or the decode counters.
+	 * 0 or 1 = keep every frame.
+	 */
+	uint8_t share_count;
+	uint8_t share_index;
 	struct fc_pkt_params pkt;  /**< decode / decap policy */
 	struct fc_key_params key;  /**< key mode */
 	uint32_t event_mask;       /**< FC_EV_BIT() set; 0 means fc_event_default_mask() */
@@ -131,7 +142,8 @@ struct fc_frame {
 
 /** Tracker counters; one list gives the struct and the names. */
 #define FC_TRACKER_COUNTERS(X) \
-	X(frames,          "frames passed to the tracker") \
+	X(frames,          "frames passed to the tracker and kept (not another share's)") \
+	X(frames_foreign,  "frames of another tracker's share (share_count): clock only") \
 	X(frames_unkeyed,  "frames that yielded no flow key (undecodable, or L2-only in an IP key mode)") \
 	X(layers,          "flow updates (a tunnelled frame updates one flow per layer)") \
 	X(flows_created,   "flows created") \

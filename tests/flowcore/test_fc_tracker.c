@@ -999,6 +999,158 @@ test_tracker_bad_checksum(void **state)
 }
 
 /*
+ * A VXLAN frame of inner UDP src:sport -> 192.168.0.9:53 between VTEPs
+ * 10.9.0.1 and 10.9.0.2: the request from outer port osport, the reply
+ * to outer port osport + 1 (each VTEP picks its own source port), so the
+ * two directions are two outer flows that must stay on one tracker.
+ */
+static void
+vxlan_frame(struct frame *fr, uint16_t osport, const char *src, uint16_t sport, int reply)
+{
+	struct fctest_pkt p;
+	struct fctest_ip4 o = { .src = reply ? "10.9.0.2" : "10.9.0.1",
+				.dst = reply ? "10.9.0.1" : "10.9.0.2" };
+	struct fctest_ip4 in = { .src = reply ? "192.168.0.9" : src,
+				 .dst = reply ? src : "192.168.0.9" };
+
+	fctest_pkt_init(&p, fr->buf, sizeof(fr->buf));
+	fctest_pkt_eth(&p, NULL, NULL, 0);
+	fctest_pkt_ip4(&p, &o);
+	fctest_pkt_udp(&p, reply ? 4789 : osport, reply ? (uint16_t)(osport + 1) : 4789);
+	fctest_pkt_vxlan(&p, FCTEST_VXLAN_I, 77);
+	fctest_pkt_eth(&p, NULL, NULL, 0);
+	fctest_pkt_ip4(&p, &in);
+	fctest_pkt_udp(&p, reply ? 53 : sport, reply ? sport : 53);
+	fctest_pkt_bytes(&p, "q", 1);
+	assert_true(fctest_pkt_finish(&p) > 0);
+	fr->len = p.len;
+}
+
+/* flow_end records by identity, for comparing sets. */
+struct end_set {
+	unsigned int n;
+	char id[64][96];
+};
+
+static void
+take_ends(struct fc_tracker *tr, void *arg)
+{
+	struct end_set *s = arg;
+	unsigned int n, i;
+	const struct fc_event *ev = fc_tracker_events(tr, &n);
+
+	for (i = 0; i < n; i++) {
+		const struct fc_event_flow_end *e = &ev[i].u.end;
+
+		if (ev[i].type != FC_EV_FLOW_END)
+			continue;
+		assert_true(s->n < FC_DIM(s->id));
+		snprintf(s->id[s->n++], sizeof(s->id[0]),
+			 "%u %u.%u.%u.%u:%u %u.%u.%u.%u:%u %" PRIu64 "/%" PRIu64 " tun %u",
+			 e->id.proto, e->id.orig_h[0], e->id.orig_h[1], e->id.orig_h[2],
+			 e->id.orig_h[3], e->id.orig_p, e->id.resp_h[0], e->id.resp_h[1],
+			 e->id.resp_h[2], e->id.resp_h[3], e->id.resp_p, e->pkts[0], e->pkts[1],
+			 e->id.tunnel);
+	}
+	fc_tracker_events_clear(tr);
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * Trackers sharing one input (share_count 3, each given every frame):
+ * every frame is kept by exactly one (frames + frames_foreign = all,
+ * the kept frames add up), each VXLAN tunnel's outer flow and inner
+ * flows stay on one tracker although the outer source port differs per
+ * inner flow, and together they end the same flows with the same
+ * counters as one tracker given everything.
+ */
+static void
+test_tracker_share(void **state)
+{
+	struct frame fr[48];
+	struct end_set one, parts;
+	unsigned int i, n = 0, t, kept = 0;
+	char src[32];
+
+	(void)state;
+	for (i = 0; i < 12; i++) {
+		snprintf(src, sizeof(src), "10.1.%u.%u", i, i * 7 + 1);
+		tcp_frame(&fr[n++], src, (uint16_t)(40000 + i), "10.2.0.1", 80, FC_TCP_SYN, 1, 0, 0);
+		tcp_frame(&fr[n++], "10.2.0.1", 80, src, (uint16_t)(40000 + i),
+			  FC_TCP_SYN | FC_TCP_ACK, 9, 2, 0);
+	}
+	for (i = 0; i < 12; i++) {
+		snprintf(src, sizeof(src), "172.16.%u.1", i);
+		vxlan_frame(&fr[n++], (uint16_t)(50000 + i * 13), src, (uint16_t)(3000 + i), 0);
+		vxlan_frame(&fr[n++], (uint16_t)(50000 + i * 13), src, (uint16_t)(3000 + i), 1);
+	}
+	memset(&one, 0, sizeof(one));
+	memset(&parts, 0, sizeof(parts));
+	{
+		struct fc_tracker *tr = mk("tr_share_all", 256);
+
+		feed_to(tr, fr, n, T0, take_ends, &one);
+		while (fc_tracker_end_all(tr, 0) > 0)
+			take_ends(tr, &one);
+		take_ends(tr, &one);
+		assert_int_equal(fc_tracker_stats(tr)->frames, n);
+		assert_int_equal(fc_tracker_stats(tr)->frames_foreign, 0);
+		fc_tracker_free(tr);
+	}
+	for (t = 0; t < 3; t++) {
+		struct fc_tracker_params p;
+		struct fc_tracker *tr;
+		char name[32];
+
+		memset(&p, 0, sizeof(p));
+		snprintf(name, sizeof(name), "tr_share%u", t);
+		p.name = name;
+		p.max_flows = 256;
+		p.socket_id = SOCKET_ID_ANY;
+		p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+		p.share_count = 3;
+		p.share_index = (uint8_t)t;
+		tr = fc_tracker_create(&p);
+		assert_non_null(tr);
+		feed_to(tr, fr, n, T0, take_ends, &parts);
+		while (fc_tracker_end_all(tr, 0) > 0)
+			take_ends(tr, &parts);
+		take_ends(tr, &parts);
+		assert_int_equal(fc_tracker_stats(tr)->frames +
+				 fc_tracker_stats(tr)->frames_foreign, n);
+		kept += (unsigned int)fc_tracker_stats(tr)->frames;
+		/* Every share's clock followed every frame. */
+		assert_int_equal(fc_tracker_now(tr), T0 + (n - 1) * 1000);
+		assert_counters_add_up(tr);
+		fc_tracker_free(tr);
+	}
+	assert_int_equal(kept, n);
+	assert_int_equal(one.n, parts.n);
+	qsort(one.id, one.n, sizeof(one.id[0]), cmp_id);
+	qsort(parts.id, parts.n, sizeof(parts.id[0]), cmp_id);
+	for (i = 0; i < one.n; i++)
+		assert_string_equal(one.id[i], parts.id[i]);
+	/* A share outside its count is refused. */
+	{
+		struct fc_tracker_params p;
+
+		memset(&p, 0, sizeof(p));
+		p.name = "tr_share_bad";
+		p.max_flows = 64;
+		p.socket_id = SOCKET_ID_ANY;
+		p.share_count = 2;
+		p.share_index = 2;
+		assert_null(fc_tracker_create(&p));
+		assert_int_equal(rte_errno, EINVAL);
+	}
+}
+
+/*
  * fc_tracker_memory_need() is enough: a DPDK heap of exactly that size
  * (external memory, 4 KiB pages, rounded up to a page) holds the whole
  * tracker - table, event buffer, reassembly pool and streams, session
@@ -1068,6 +1220,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tracker_memory_need),
+		cmocka_unit_test(test_tracker_share),
 		cmocka_unit_test(test_tracker_tcp_session_one_burst),
 		cmocka_unit_test(test_tracker_synack_first_orig_is_receiver),
 		cmocka_unit_test(test_tracker_syn_flood_keeps_established),
