@@ -558,6 +558,17 @@ ng_packet_if(struct app_pcap_reader *r, uint32_t id)
  */
 #define NG_AGAIN 1u
 
+/* The window holds the len bytes at the cursor: 0; 1 if it would have to move and may not; -1 after stopping. */
+static int
+ng_window(struct app_pcap_reader *r, size_t len, bool may_move)
+{
+	if (r->pos + len <= r->win_off + r->win_len)
+		return 0;
+	if (!may_move)
+		return 1;
+	return window_move(r, len) != 0 ? -1 : 0;
+}
+
 static uint32_t
 ng_block(struct app_pcap_reader *r, uint32_t *type, bool may_move,
 	 const uint8_t **bp)
@@ -565,6 +576,7 @@ ng_block(struct app_pcap_reader *r, uint32_t *type, bool may_move,
 	const size_t left = r->size - r->pos;
 	const uint8_t *b;
 	uint32_t blen;
+	int rc;
 
 	if (left < NG_MIN_BLOCK) {
 		if (left == 0)
@@ -573,12 +585,8 @@ ng_block(struct app_pcap_reader *r, uint32_t *type, bool may_move,
 			STOP_TRUNCATED(r, r->pos, NG_MIN_BLOCK, left);
 		return 0;
 	}
-	if (r->pos + NG_MIN_BLOCK > r->win_off + r->win_len) {
-		if (!may_move)
-			return NG_AGAIN;
-		if (window_move(r, NG_MIN_BLOCK) != 0)
-			return 0;
-	}
+	if ((rc = ng_window(r, NG_MIN_BLOCK, may_move)) != 0)
+		return rc > 0 ? NG_AGAIN : 0;
 	b = at(r, r->pos);
 	*type = rd32(b, r->swapped);
 	if (*type == NG_SHB) {
@@ -601,13 +609,9 @@ ng_block(struct app_pcap_reader *r, uint32_t *type, bool may_move,
 		STOP_TRUNCATED(r, r->pos, blen, left);
 		return 0;
 	}
-	if (r->pos + blen > r->win_off + r->win_len) {
-		if (!may_move)
-			return NG_AGAIN;
-		if (window_move(r, blen) != 0)
-			return 0;
-		b = at(r, r->pos);
-	}
+	if ((rc = ng_window(r, blen, may_move)) != 0)
+		return rc > 0 ? NG_AGAIN : 0;
+	b = at(r, r->pos);
 	if (rd32(b + blen - 4, r->swapped) != blen) {
 		stop(r, &r->st.bad_records, "bad block at offset %zu: length %" PRIu32
 		     ", trailing length %" PRIu32, r->pos, blen, rd32(b + blen - 4, r->swapped));

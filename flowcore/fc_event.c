@@ -136,6 +136,31 @@ rol32(uint32_t x, unsigned int n)
 	} while (0)
 #define SHA1_W0(i) w[(i)]
 
+/* The one block of a message of n <= 55 bytes: the message, 0x80, zeros, its length in bits. */
+static inline void
+sha1_pad(const uint8_t *msg, size_t n, uint8_t blk[64])
+{
+	uint64_t bits = (uint64_t)n * 8;
+
+	memset(blk, 0, 64);
+	memcpy(blk, msg, n);
+	blk[n] = 0x80;
+	for (int i = 0; i < 8; i++)
+		blk[63 - i] = (uint8_t)(bits >> (8 * i));
+}
+
+/* The digest: the five state words, big-endian. */
+static inline void
+sha1_put(const uint32_t h[5], uint8_t out[20])
+{
+	for (int i = 0; i < 5; i++) {
+		out[4 * i] = (uint8_t)(h[i] >> 24);
+		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
+		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
+		out[4 * i + 3] = (uint8_t)h[i];
+	}
+}
+
 static void
 sha1_one_block(const uint8_t *msg, size_t n, uint8_t out[20])
 {
@@ -145,14 +170,9 @@ sha1_one_block(const uint8_t *msg, size_t n, uint8_t out[20])
 	uint8_t blk[64];
 	uint32_t w[16];
 	uint32_t a = h0[0], b = h0[1], c = h0[2], d = h0[3], e = h0[4];
-	uint64_t bits = (uint64_t)n * 8;
 	int i;
 
-	memset(blk, 0, sizeof(blk));
-	memcpy(blk, msg, n);
-	blk[n] = 0x80;
-	for (i = 0; i < 8; i++)
-		blk[63 - i] = (uint8_t)(bits >> (8 * i));
+	sha1_pad(msg, n, blk);
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)blk[4 * i] << 24 | (uint32_t)blk[4 * i + 1] << 16 |
 		       (uint32_t)blk[4 * i + 2] << 8 | blk[4 * i + 3];
@@ -184,12 +204,7 @@ sha1_one_block(const uint8_t *msg, size_t n, uint8_t out[20])
 	{
 		const uint32_t h[5] = { a, b, c, d, e };
 
-		for (i = 0; i < 5; i++) {
-			out[4 * i] = (uint8_t)(h[i] >> 24);
-			out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-			out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-			out[4 * i + 3] = (uint8_t)h[i];
-		}
+		sha1_put(h, out);
 	}
 }
 
@@ -231,15 +246,10 @@ sha1_one_block_ni(const uint8_t *msg, size_t n, uint8_t out[20])
 	const __m128i e0 = _mm_set_epi32((int)0xc3d2e1f0u, 0, 0, 0);
 	__m128i abcd = abcd0, prev, e, m[4];
 	uint8_t blk[64];
-	uint64_t bits = (uint64_t)n * 8;
 	uint32_t h[5];
 	int i;
 
-	memset(blk, 0, sizeof(blk));
-	memcpy(blk, msg, n);
-	blk[n] = 0x80;
-	for (i = 0; i < 8; i++)
-		blk[63 - i] = (uint8_t)(bits >> (8 * i));
+	sha1_pad(msg, n, blk);
 	for (i = 0; i < 4; i++)
 		m[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(blk + 16 * i)),
 					bswap);
@@ -272,12 +282,7 @@ sha1_one_block_ni(const uint8_t *msg, size_t n, uint8_t out[20])
 	h[2] = (uint32_t)_mm_extract_epi32(abcd, 1);
 	h[3] = (uint32_t)_mm_extract_epi32(abcd, 0);
 	h[4] = (uint32_t)_mm_extract_epi32(e, 3);
-	for (i = 0; i < 5; i++) {
-		out[4 * i] = (uint8_t)(h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)h[i];
-	}
+	sha1_put(h, out);
 }
 
 #undef SHA1_NI_NEXT
