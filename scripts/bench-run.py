@@ -520,8 +520,6 @@ class Bench:
                     sp = fastest[1][0] / f[0]
                     self.row("offline", "speedup_vs_fastest_peer_" + label, nfl, "%.3f" % sp,
                              "x", sp, fastest[0], TARGETS["offline"])
-                    self.note("offline", "%s: the faster flowscope run is %s" %
-                              (label, fs_name if f is fs else ft_name))
         md += ["", "Wall time is the figure; CPU time (user + system, from /usr/bin/time -v) "
                "is shown because it depends less on other load on the machine "
                "(load average above).", "", "Commands:", ""] + ["    " + v[3] for v in res.values()]
