@@ -216,7 +216,16 @@ sha1_one_block(const uint8_t *msg, size_t n, uint8_t out[20])
 #undef SHA1_R
 #undef SHA1_5
 
-#if defined(__x86_64__) && defined(__GNUC__)
+/*
+ * The SHA-extension path needs GCC's __builtin_cpu_supports("sha") to pick
+ * it at run time (clang 14 does not know that feature name): elsewhere
+ * only the portable code is built.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FC_HAVE_X86_SHA 1
+#endif
+
+#ifdef FC_HAVE_X86_SHA
 #include <immintrin.h>
 
 /*
@@ -292,7 +301,7 @@ sha1_one_block_ni(const uint8_t *msg, size_t n, uint8_t out[20])
 static inline int
 have_x86_sha(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef FC_HAVE_X86_SHA
 	/* libgcc reads CPUID once, at load. */
 	return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
 #else
@@ -312,7 +321,7 @@ fc_sha1_block(const void *msg, size_t n, uint8_t out[20], enum fc_sha1_impl impl
 		sha1_one_block(msg, n, out);
 		return 0;
 	case FC_SHA1_X86:
-#if defined(__x86_64__) && defined(__GNUC__)
+#ifdef FC_HAVE_X86_SHA
 		if (have_x86_sha()) {
 			sha1_one_block_ni(msg, n, out);
 			return 0;
