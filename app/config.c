@@ -540,7 +540,9 @@ const struct app_cfg_key app_cfg_keys[] = {
 	SECTION("lcores", "which lcores do what"),
 	{ .key = "lcores.rx", .type = APP_CFG_UINT, FLD(lcores.rx),
 	  .min = 1, .max = 32, .def = "1", .opt = "rx-lcores", .arg = "N",
-	  .help = "RX worker lcores, each with its own flow table" },
+	  .help = "RX worker lcores, each with its own flow table; with --pcap each "
+		  "reads the file and keeps its share of the flows (2 uses both "
+		  "cores of a 2-core machine)" },
 	{ .key = "lcores.dispatch", ENUM_OF(switch_name, FC_DIM(switch_names)),
 	  FLD(lcores.dispatch), .def = "auto", .opt = "dispatch", .arg = "MODE",
 	  .help = "software dispatch lcore hashing flows to workers; auto = for "
