@@ -236,7 +236,7 @@ struct app_ctx {
 	int use_export;             /**< 1 if events go over rings to the export (main) lcore */
 	int hold;                   /**< full rings hold RX instead of dropping */
 	struct app_sinks sinks;
-	struct app_pcap_reader *reader; /**< --pcap through the mmap reader: worker 0's (the file's counters), or NULL */
+	struct app_pcap_reader *reader; /**< --pcap through the reader: worker 0's (the file's counters), or NULL */
 	int packet_clock;           /**< 1 if every port replays a pcap file: time = capture time */
 	int ts_dynfield;            /**< mbuf dynfield offset of RX timestamps, -1 if none */
 	uint64_t ts_dynflag;        /**< ol_flags bit that says a timestamp is present */

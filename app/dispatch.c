@@ -48,7 +48,7 @@ worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
 {
 	const struct fc_tracker_params *tp = &ctx->opt.tracker;
 	struct fc_pkt_meta meta;
-	struct fc_flow_key k;
+	struct fc_flow_key k, c;
 	const uint8_t *data;
 	uint32_t len = m->pkt_len < SCRATCH_LEN ? m->pkt_len : SCRATCH_LEN;
 	uint8_t dir;
@@ -62,8 +62,8 @@ worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
 	fc_pkt_decode(data, len, 0, &tp->pkt, &meta);
 	if (fc_key_make(&tp->key, &meta, 0, &k, &dir) != 0)
 		return 0;
-	fc_key_carrier(&tp->pkt, &meta, &k);
-	return (unsigned int)(((uint64_t)fc_key_hash(&k) * ctx->n_workers) >> 32);
+	return (unsigned int)(((uint64_t)fc_key_hash(fc_key_carrier(&tp->pkt, &meta, &k, &c) ?
+						       &c : &k) * ctx->n_workers) >> 32);
 }
 
 int

@@ -322,17 +322,7 @@ readers_open(struct app_ctx *ctx)
 {
 	unsigned int i;
 
-	ctx->n_workers = ctx->opt.lcores.rx ? ctx->opt.lcores.rx : 1;
 	ctx->packet_clock = 1;
-	if (ctx->n_workers > APP_MAX_WORKERS) {
-		fprintf(stderr, "flowscope: at most %u RX lcores\n", APP_MAX_WORKERS);
-		return APP_EXIT_USAGE;
-	}
-	if (ctx->n_workers > 1 && !ctx->use_export) {
-		fprintf(stderr, "flowscope: several RX lcores need the export lcore "
-			"(lcores.export on)\n");
-		return APP_EXIT_USAGE;
-	}
 	ctx->workers[0].reader = ctx->reader;
 	for (i = 1; i < ctx->n_workers; i++) {
 		ctx->workers[i].reader = app_pcap_reader_share(ctx->reader);
@@ -351,10 +341,19 @@ app_run(struct app_ctx *ctx)
 	int ret = APP_EXIT_OK;
 	unsigned int i;
 
-	ctx->n_workers = ctx->opt.lcores.rx;
+	ctx->n_workers = ctx->opt.lcores.rx ? ctx->opt.lcores.rx : 1;
 	ctx->use_export = ctx->opt.lcores.export_lcore != 0;
+	if (ctx->n_workers > APP_MAX_WORKERS) {
+		fprintf(stderr, "flowscope: at most %u RX lcores\n", APP_MAX_WORKERS);
+		return APP_EXIT_USAGE;
+	}
+	if (ctx->n_workers > 1 && !ctx->use_export) {
+		fprintf(stderr, "flowscope: several RX lcores need the export lcore "
+			"(lcores.export on)\n");
+		return APP_EXIT_USAGE;
+	}
 	if (ctx->reader != NULL) {
-		/* The mapped capture file: capture time, no ports. */
+		/* The capture file through the reader: capture time, no ports. */
 		if ((ret = readers_open(ctx)) != 0)
 			goto out;
 	} else if ((ret = app_ports_init(ctx)) != 0) {

@@ -410,20 +410,9 @@ app_ports_init(struct app_ctx *ctx)
 	}
 	if (check_port_names(ctx) != 0)
 		return APP_EXIT_USAGE;
-	if (ctx->n_workers == 0)
-		ctx->n_workers = 1;
-	if (ctx->n_workers > APP_MAX_WORKERS) {
-		fprintf(stderr, "flowscope: at most %u RX lcores\n", APP_MAX_WORKERS);
-		return APP_EXIT_USAGE;
-	}
 	if (decide_dispatch(ctx, &ctx->use_dispatch) != 0)
 		return APP_EXIT_USAGE;
 	ctx->use_dispatch = ctx->use_export && ctx->use_dispatch;
-	if (ctx->n_workers > 1 && !ctx->use_export) {
-		fprintf(stderr, "flowscope: several RX lcores need the export lcore "
-			"(lcores.export on)\n");
-		return APP_EXIT_USAGE;
-	}
 	RTE_ETH_FOREACH_DEV(port) {
 		struct rte_eth_conf conf;
 		struct rte_eth_dev_info info;

@@ -47,6 +47,15 @@ thp_available(void)
 	return ok;
 }
 
+/* Unmap the region mapped for the heap (thp_map_region). */
+static void
+region_drop(void)
+{
+	if (thp_map != NULL)
+		munmap(thp_map, thp_map_len);
+	thp_map = NULL;
+}
+
 /* Map bytes (a multiple of THP_SIZE) advised for huge pages; NULL with *why. */
 static char *
 thp_map_region(size_t bytes, const char **why)
@@ -65,8 +74,7 @@ thp_map_region(size_t bytes, const char **why)
 	p = (char *)(((uintptr_t)thp_map + THP_SIZE - 1) &
 		     ~(uintptr_t)(THP_SIZE - 1));
 	if (madvise(p, bytes, MADV_HUGEPAGE) != 0) {
-		munmap(thp_map, thp_map_len);
-		thp_map = NULL;
+		region_drop();
 		*why = "madvise(MADV_HUGEPAGE) refused";
 		return NULL;
 	}
@@ -109,35 +117,33 @@ int
 app_thp_heap_create(size_t bytes, const char **why)
 {
 	const char *dummy;
-	char *p;
+	char *p = pre.p;
 
 	if (why == NULL)
 		why = &dummy;
 	*why = NULL;
+	/* The reserved region, once its thread has backed it. */
 	if (pre.running) {
 		pthread_join(pre.thread, NULL);
 		pre.running = false;
 	}
+	pre.p = NULL;
 	if (thp_base != NULL) {
 		*why = "already created";
 		return 0;
 	}
+	bytes = (bytes + THP_SIZE - 1) & ~(size_t)(THP_SIZE - 1);
+	if (p != NULL && (rte_eal_has_hugepages() || bytes > pre.bytes)) {
+		region_drop();
+		p = NULL;
+	}
 	if (rte_eal_has_hugepages()) {
 		*why = "EAL has hugepages";
-		if (pre.p != NULL)
-			munmap(thp_map, thp_map_len);
-		thp_map = NULL;
-		pre.p = NULL;
 		return 0;
 	}
-	bytes = (bytes + THP_SIZE - 1) & ~(size_t)(THP_SIZE - 1);
-	if (pre.p != NULL && bytes <= pre.bytes) {
-		p = pre.p;
+	if (p != NULL) {
 		bytes = pre.bytes;
 	} else {
-		if (pre.p != NULL)
-			munmap(thp_map, thp_map_len);
-		pre.p = NULL;
 		if (!thp_available()) {
 			*why = "the kernel offers no transparent huge pages";
 			return 0;
@@ -150,7 +156,6 @@ app_thp_heap_create(size_t bytes, const char **why)
 		if (p == NULL)
 			return 0;
 	}
-	pre.p = NULL;
 	/* DPDK clears the memory it is given: the pages are backed from here on. */
 	if (rte_malloc_heap_create(APP_THP_HEAP_NAME) != 0 ||
 	    rte_malloc_heap_memory_add(APP_THP_HEAP_NAME, p, bytes, NULL,
@@ -161,8 +166,7 @@ app_thp_heap_create(size_t bytes, const char **why)
 		fprintf(stderr, "flowscope: huge-page heap for the flow tables: %s\n",
 			rte_strerror(err));
 		rte_malloc_heap_destroy(APP_THP_HEAP_NAME);
-		munmap(thp_map, thp_map_len);
-		thp_map = NULL;
+		region_drop();
 		return -(err != 0 ? err : ENOMEM);
 	}
 	thp_base = p;
@@ -182,8 +186,7 @@ app_thp_heap_destroy(void)
 			rte_strerror(rte_errno));
 		return;
 	}
-	munmap(thp_map, thp_map_len);
-	thp_map = NULL;
+	region_drop();
 	thp_base = NULL;
 	thp_len = 0;
 }

@@ -379,21 +379,19 @@ fc_key_mode_name(unsigned int mode)
 
 #define TEREDO_PORT 3544
 
-/* Narrow k to one endpoint of the outer layer o (0 = source, 1 = destination). */
+/* k narrowed to one endpoint of the outer layer o (0 = source, 1 = destination), into out. */
 static void
-key_endpoint(struct fc_flow_key *k, const struct fc_pkt_layer *o, int side)
+key_endpoint(const struct fc_flow_key *k, const struct fc_pkt_layer *o, int side,
+	     struct fc_flow_key *out)
 {
-	uint8_t mode = k->mode, family = k->family;
-	uint16_t vlan = k->vlan;
-
-	memset(k, 0, sizeof(*k));
-	k->mode = mode;
-	k->family = family;
-	k->vlan = vlan;
-	k->proto = IPPROTO_UDP;
-	memcpy(k->addr[0], side == 0 ? o->src : o->dst, 16);
-	if (mode != FC_KEY_IP_PAIR)
-		k->port[0] = side == 0 ? o->sport : o->dport;
+	memset(out, 0, sizeof(*out));
+	out->mode = k->mode;
+	out->family = k->family;
+	out->vlan = k->vlan;
+	out->proto = IPPROTO_UDP;
+	memcpy(out->addr[0], side == 0 ? o->src : o->dst, 16);
+	if (k->mode != FC_KEY_IP_PAIR)
+		out->port[0] = side == 0 ? o->sport : o->dport;
 }
 
 /*
@@ -419,9 +417,9 @@ teredo_client_side(const struct fc_pkt_layer *o, const struct fc_pkt_layer *in)
 	return -1;
 }
 
-void
+int
 fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
-	       struct fc_flow_key *k)
+	       const struct fc_flow_key *k, struct fc_flow_key *out)
 {
 	const struct fc_pkt_layer *o = &m->layer[0];
 	uint16_t vx = pp->vxlan_port ? pp->vxlan_port : 4789;
@@ -430,7 +428,7 @@ fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 
 	if (m->status != FC_PKT_OK || m->n_layers == 0 ||
 	    k->family == FC_KEY_FAMILY_MAC)
-		return;
+		return 0;
 	switch (o->proto) {
 	case IPPROTO_GRE:
 	case IPPROTO_IPIP:
@@ -438,7 +436,7 @@ fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 		break;
 	case IPPROTO_UDP:
 		if (!o->has_l4)
-			return;
+			return 0;
 		if (o->sport == vx || o->dport == vx || o->sport == gt || o->dport == gt)
 			break;
 		if (o->dport == TEREDO_PORT && o->sport != TEREDO_PORT)
@@ -447,14 +445,17 @@ fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 			side = 1;
 		else if (m->n_layers > 1 && m->layer[1].tunnel == FC_TUN_TEREDO)
 			side = teredo_client_side(o, &m->layer[1]);
-		if (side >= 0)
-			key_endpoint(k, o, side);
-		return;
+		if (side < 0)
+			return 0;
+		key_endpoint(k, o, side, out);
+		return 1;
 	default:
-		return;
+		return 0;
 	}
 	/* A carrier: its outer address pair only. */
-	k->port[0] = 0;
-	k->port[1] = 0;
-	k->proto = 0;
+	*out = *k;
+	out->port[0] = 0;
+	out->port[1] = 0;
+	out->proto = 0;
+	return 1;
 }

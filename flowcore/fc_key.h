@@ -103,9 +103,9 @@ int fc_key_icmp_ports(uint8_t proto, uint8_t type, uint8_t code,
 		      uint16_t *sport, uint16_t *dport);
 
 /**
- * Narrow the outer flow key k of the decoded frame m (built by
- * fc_key_make() for layer 0) so that spreading frames by its hash keeps
- * every tunnel's outer flow whole and its inner flows with it:
+ * The outer flow key k of the decoded frame m (built by fc_key_make() for
+ * layer 0), narrowed so that spreading frames by its hash keeps every
+ * tunnel's outer flow whole and its inner flows with it:
  *  - a tunnel carrier (GRE, IP-in-IP, UDP to or from the VXLAN or GTP-U
  *    port of pp) keeps its outer address pair only: the two directions
  *    of a tunnel may use different outer ports;
@@ -113,11 +113,12 @@ int fc_key_icmp_ports(uint8_t proto, uint8_t type, uint8_t code,
  *    endpoint (the client's address and port) only; a frame that decodes
  *    as Teredo on other ports keeps the endpoint whose port the client's
  *    Teredo address names (RFC 4380), when one side has it.
- * Other keys (plain frames, MAC keys, frames that did not decode) are
- * left as they are.
+ * Other keys (plain frames, MAC keys, frames that did not decode) need
+ * no narrowing.
+ * @return 1 with the narrowed key in out, or 0 (out untouched): hash k.
  */
-void fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
-		    struct fc_flow_key *k);
+int fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
+		   const struct fc_flow_key *k, struct fc_flow_key *out);
 
 /** Hash of a key (CRC32-C over its 48 bytes); computed once per packet. */
 uint32_t fc_key_hash(const struct fc_flow_key *k);

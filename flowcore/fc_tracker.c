@@ -1500,7 +1500,6 @@ pressure_anomaly(struct fc_tracker *tr)
 	tr->evictions_in_call = 0;
 }
 
-/* Decode, key and look up up to FC_TRACKER_BURST frames; then update. */
 /*
  * Shared input (share_count > 1): whether the frame m (keyed, or not)
  * is this tracker's. 1: it is, and layer 0's key, direction and hash are
@@ -1517,14 +1516,13 @@ share_test(struct fc_tracker *tr, const struct fc_pkt_meta *m, int keyed,
 	if (!keyed || fc_key_make(&tr->p.key, m, 0, &tr->keys[u], &tr->dir[u]) != 0)
 		return tr->p.share_index == 0 ? 0 : -1;
 	h = tr->hash[u] = fc_key_hash_seeded(&tr->keys[u], tr->p.hash_seed);
-	c = tr->keys[u];
-	fc_key_carrier(&tr->p.pkt, m, &c);
-	if (memcmp(&c, &tr->keys[u], sizeof(c)) != 0)
+	if (fc_key_carrier(&tr->p.pkt, m, &tr->keys[u], &c))
 		h = fc_key_hash_seeded(&c, tr->p.hash_seed);
 	return (unsigned int)(((uint64_t)h * tr->p.share_count) >> 32) ==
 		tr->p.share_index ? 1 : -1;
 }
 
+/* Decode, key and look up up to FC_TRACKER_BURST frames; then update. */
 static void
 burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 {
