@@ -9,7 +9,9 @@
  * by the key's rte_hash position; only that lcore writes it. The first
  * line holds time and counters (written by every packet), the second the
  * TCP state, the packed history, the timer-wheel links and the flow's
- * identity. To fit, values are stored as narrowly as they can be without
+ * identity. A datagram flow's usual packet (not its side's first with
+ * payload, no datagram parser) reads and writes the first line only, so
+ * the tracker loads the second just for TCP and parsed flows. To fit, values are stored as narrowly as they can be without
  * losing anything a flow can reach:
  *
  *  - timestamps are microseconds (the resolution of every output): the

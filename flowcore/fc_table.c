@@ -285,15 +285,16 @@ fc_table_lookup_bulk(struct fc_table *t, const struct fc_flow_key **keys,
 					       (const void **)(keys + done),
 					       (hash_sig_t *)(uintptr_t)(hashes + done),
 					       k, pos + done);
-		/* Start the record fetches now; the caller updates them next. */
+		/*
+		 * Start loading the records' first lines now; the caller
+		 * updates them next (and fetches line 1 where it needs it).
+		 */
 		for (i = done; i < done + k; i++) {
 			if (pos[i] < 0) {
 				pos[i] = FC_TABLE_MISS;
 				continue;
 			}
 			rte_prefetch0(&t->hot.rec[pos[i]]);
-			rte_prefetch0((const char *)&t->hot.rec[pos[i]] +
-				      RTE_CACHE_LINE_SIZE);
 		}
 		done += k;
 	}

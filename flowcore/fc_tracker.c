@@ -1365,10 +1365,27 @@ l4_checksum_bad(const uint8_t *frame, const struct fc_pkt_layer *l)
 	return __rte_raw_cksum_reduce(sum) != 0xffff;
 }
 
+/*
+ * Whether a UDP packet with payload is the first of its side to be seen
+ * in the history (letter D). A side whose payload counter is still zero
+ * sent none before; otherwise its D is recorded already, unless payload
+ * was counted without it (checksum verification counts bad packets
+ * without analysing them). Asking the counter first keeps the usual
+ * packet off the record's second line.
+ */
+static inline int
+udp_data_first(const struct fc_tracker *tr, const struct fc_flow *f,
+	       unsigned int side)
+{
+	if (fc_flow_ctr(f, side, FC_CTR_PAYLOAD) != 0 && !tr->p.verify_checksums)
+		return 0;
+	return !(fc_history_core_seen(&f->hist, side) & (1u << 2)); /* D's slot */
+}
+
 /* One flow update: the packet of frame `fr` seen at IP layer of update u. */
 static void
 flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
-	    uint64_t *parent)
+	    uint64_t *parent, int inner_follows)
 {
 	const struct fc_pkt_meta *m = &tr->meta[tr->frame_of[u]];
 	const struct fc_pkt_layer *l = m->n_layers > 0 ?
@@ -1409,7 +1426,9 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 		}
 	}
 	f = fc_table_flow(tr->table, pos);
-	*parent = flow_id_of(tr, f);
+	/* Only an inner layer needs its parent's flow_id. */
+	if (inner_follows)
+		*parent = flow_id_of(tr, f);
 	now_us = rec_us(ts);
 	if (unlikely(f->flags & FC_FLOW_F_DEAD)) {
 		/* Ended already (buffer_overflow, parse_error): absorb until idle. */
@@ -1438,7 +1457,7 @@ flow_update(struct fc_tracker *tr, unsigned int u, const struct fc_frame *fr,
 	if ((f->flags & FC_FLOW_F_TCP) && l != NULL && l->has_l4) {
 		side = tcp_packet(tr, f, l, side, ts);
 	} else if ((f->flags & FC_FLOW_F_UDP) && l != NULL && l->payload_len > 0 &&
-		   !(fc_history_core_seen(&f->hist, side) & (1u << 2))) { /* D's slot */
+		   udp_data_first(tr, f, side)) {
 		struct fc_history h;
 		struct hist_more hm;
 
@@ -1573,6 +1592,16 @@ burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 		}
 	}
 	fc_table_lookup_bulk(tr->table, tr->key_ptr, tr->hash, nu, tr->pos);
+	/*
+	 * The table loads each record's first line (time, counters). A UDP
+	 * or other datagram update stays on that line; TCP's state machine
+	 * and the datagram parsers also need the second.
+	 */
+	for (i = 0; i < nu; i++)
+		if (tr->pos[i] >= 0 && (tr->keys[i].proto == IPPROTO_TCP ||
+					tr->l7 != NULL))
+			rte_prefetch0((const char *)fc_table_flow(tr->table, tr->pos[i]) +
+				      RTE_CACHE_LINE_SIZE);
 	tr->n_freed = 0;
 	tr->n_added = 0;
 	for (i = 0; i < nu; i++) {
@@ -1583,7 +1612,8 @@ burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 		for (; i < nu && tr->frame_of[i] == fi; i++) {
 			/* Session events may not eat the room the rest needs. */
 			tr->reserve = (nu - i) * EVENTS_PER_UPDATE + 1;
-			flow_update(tr, i, &fr[fi], &parent);
+			flow_update(tr, i, &fr[fi], &parent,
+				    i + 1 < nu && tr->frame_of[i + 1] == fi);
 		}
 		i--;
 	}

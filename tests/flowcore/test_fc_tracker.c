@@ -999,6 +999,53 @@ test_tracker_bad_checksum(void **state)
 }
 
 /*
+ * verify_checksums with UDP: a datagram with a bad checksum is counted
+ * (payload included) but leaves only C; the next good datagram of that
+ * side is still its first data, D. Without the option the first is D.
+ */
+static void
+test_tracker_bad_checksum_udp(void **state)
+{
+	unsigned int verify;
+
+	(void)state;
+	for (verify = 0; verify <= 1; verify++) {
+		struct fc_tracker_params p;
+		struct fc_tracker *tr;
+		struct frame fr[3];
+		struct counts c;
+
+		memset(&p, 0, sizeof(p));
+		p.name = verify ? "tr_ucsum1" : "tr_ucsum0";
+		p.max_flows = 64;
+		p.socket_id = SOCKET_ID_ANY;
+		p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+		p.verify_checksums = (uint8_t)verify;
+		tr = fc_tracker_create(&p);
+		assert_non_null(tr);
+		memset(&c, 0, sizeof(c));
+		udp_frame(&fr[0], "10.0.0.1", 5000, "10.0.0.2", 6000);
+		udp_frame(&fr[1], "10.0.0.1", 5000, "10.0.0.2", 6000);
+		udp_frame(&fr[2], "10.0.0.2", 6000, "10.0.0.1", 5000);
+		/* UDP checksum (Ethernet 14 + IPv4 20 + 6): wrong, then none */
+		fr[0].buf[40] = 0x12;
+		fr[0].buf[41] = 0x34;
+		fr[1].buf[40] = fr[1].buf[41] = 0;
+		fr[2].buf[40] = fr[2].buf[41] = 0;
+		feed(tr, fr, 3, T0, &c);
+		while (fc_tracker_end_all(tr, 0) > 0)
+			drain(tr, &c);
+		drain(tr, &c);
+		assert_int_equal(c.type[FC_EV_FLOW_END], 1);
+		assert_int_equal(c.last_end.u.end.pkts[0], 2);
+		assert_int_equal(c.last_end.u.end.payload_bytes[0], 10);
+		assert_string_equal(c.last_end.u.end.history, verify ? "CDd" : "Dd");
+		assert_counters_add_up(tr);
+		fc_tracker_free(tr);
+	}
+}
+
+/*
  * A VXLAN frame of inner UDP src:sport -> 192.168.0.9:53 between VTEPs
  * 10.9.0.1 and 10.9.0.2: the request from outer port osport, the reply
  * to outer port osport + 1 (each VTEP picks its own source port), so the
@@ -1238,6 +1285,7 @@ main(void)
 		cmocka_unit_test(test_tracker_anomalies_before_overflow_end),
 		cmocka_unit_test(test_tracker_reasm_deadline_on_pure_ack),
 		cmocka_unit_test(test_tracker_bad_checksum),
+		cmocka_unit_test(test_tracker_bad_checksum_udp),
 	};
 
 	return cmocka_run_group_tests(tests, fctest_eal_setup,
