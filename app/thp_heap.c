@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,10 +24,14 @@ static size_t thp_map_len;
 static void *thp_base;
 static size_t thp_len;
 
-/* app_thp_heap_reserve(): memory mapped, being backed by a thread. */
+/*
+ * app_thp_heap_reserve(): memory mapped, being backed by a thread; the
+ * main thread joins in once EAL is up. Each takes the next huge page.
+ */
 static struct {
 	char *p;                /* aligned start, NULL if none */
 	size_t bytes;
+	atomic_size_t next;     /* offset of the next huge page to back */
 	pthread_t thread;
 	bool running;
 } pre;
@@ -81,17 +86,28 @@ thp_map_region(size_t bytes, const char **why)
 	return p;
 }
 
-/* Back every page of the reserved region (the kernel zeroes each one). */
+/*
+ * Back the reserved region, a huge page at a time, by writing to it (the
+ * kernel zeroes each page). A write faults under the region's own lock,
+ * so this does not hold up EAL's mappings on the other thread, as one
+ * MADV_POPULATE_WRITE of the whole region does: it holds the process's
+ * mmap lock throughout, which every mmap() waits for.
+ */
+static void
+back_pages(void)
+{
+	size_t off;
+
+	while ((off = atomic_fetch_add(&pre.next, THP_SIZE)) < pre.bytes)
+		for (size_t i = 0; i < THP_SIZE; i += 4096)
+			((volatile char *)pre.p)[off + i] = 0;
+}
+
 static void *
 populate(void *arg)
 {
 	(void)arg;
-#ifdef MADV_POPULATE_WRITE
-	if (madvise(pre.p, pre.bytes, MADV_POPULATE_WRITE) == 0)
-		return NULL;
-#endif
-	for (size_t off = 0; off < pre.bytes; off += 4096)
-		pre.p[off] = 0;
+	back_pages();
 	return NULL;
 }
 
@@ -109,6 +125,7 @@ app_thp_heap_reserve(size_t bytes)
 	if (pre.p == NULL)
 		return;
 	pre.bytes = bytes;
+	atomic_store(&pre.next, 0);
 	/* Without the thread the pages are backed by the heap's memset. */
 	pre.running = pthread_create(&pre.thread, NULL, populate, NULL) == 0;
 }
@@ -122,8 +139,17 @@ app_thp_heap_create(size_t bytes, const char **why)
 	if (why == NULL)
 		why = &dummy;
 	*why = NULL;
-	/* The reserved region, once its thread has backed it. */
+	bytes = (bytes + THP_SIZE - 1) & ~(size_t)(THP_SIZE - 1);
+	/*
+	 * The reserved region, once backed: this thread backs its share of
+	 * what is left. A region that will not be used stops the thread at
+	 * its next page instead.
+	 */
 	if (pre.running) {
+		if (thp_base == NULL && !rte_eal_has_hugepages() && bytes <= pre.bytes)
+			back_pages();
+		else
+			atomic_store(&pre.next, pre.bytes);
 		pthread_join(pre.thread, NULL);
 		pre.running = false;
 	}
@@ -132,7 +158,6 @@ app_thp_heap_create(size_t bytes, const char **why)
 		*why = "already created";
 		return 0;
 	}
-	bytes = (bytes + THP_SIZE - 1) & ~(size_t)(THP_SIZE - 1);
 	if (p != NULL && (rte_eal_has_hugepages() || bytes > pre.bytes)) {
 		region_drop();
 		p = NULL;
