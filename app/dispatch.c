@@ -2,8 +2,8 @@
 /*
  * The software dispatch lcore, for devices that cannot spread flows
  * themselves (pcap, af_packet, null, ring, memif): it reads every RX
- * queue, computes for each frame the hash of its canonical flow key -
- * the same for both directions - and hands the mbuf to worker
+ * queue, computes for each frame the share hash of its flow (fc_key.h,
+ * SHARES: the same for both directions) and hands the mbuf to worker
  * (hash * n_workers) >> 32 over that worker's SP/SC ring.
  *
  * Which key: the outer flow decides (fc_key_carrier() in fc_key.c says
@@ -51,6 +51,7 @@ worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
 	struct fc_flow_key k, c;
 	const uint8_t *data;
 	uint32_t len = m->pkt_len < SCRATCH_LEN ? m->pkt_len : SCRATCH_LEN;
+	uint32_t h;
 	uint8_t dir;
 
 	data = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const uint8_t *) :
@@ -59,11 +60,15 @@ worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
 		return 0;
 	if (m->nb_segs == 1)
 		len = m->data_len;
-	fc_pkt_decode(data, len, 0, &tp->pkt, &meta);
-	if (fc_key_make(&tp->key, &meta, 0, &k, &dir) != 0)
-		return 0;
-	return (unsigned int)(((uint64_t)fc_key_hash(fc_key_carrier(&tp->pkt, &meta, &k, &c) ?
-						       &c : &k) * ctx->n_workers) >> 32);
+	/* Read off the headers where it can be, else decoded and keyed. */
+	if (fc_key_share_frame(&tp->key, &tp->pkt, data, len, tp->hash_seed, &h) != 0) {
+		fc_pkt_decode(data, len, 0, &tp->pkt, &meta);
+		if (fc_key_make(&tp->key, &meta, 0, &k, &dir) != 0)
+			return 0;
+		h = fc_key_share_hash(fc_key_carrier(&tp->pkt, &meta, &k, &c) ? &c : &k,
+				      tp->hash_seed);
+	}
+	return (unsigned int)(((uint64_t)h * ctx->n_workers) >> 32);
 }
 
 int

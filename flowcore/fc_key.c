@@ -417,13 +417,19 @@ teredo_client_side(const struct fc_pkt_layer *o, const struct fc_pkt_layer *in)
 	return -1;
 }
 
+/* A UDP port that makes a carrier of its datagram: VXLAN's or GTP-U's. */
+static inline int
+carrier_port(const struct fc_pkt_params *pp, uint16_t port)
+{
+	return port == (pp->vxlan_port ? pp->vxlan_port : 4789) ||
+		port == (pp->gtpu_port ? pp->gtpu_port : 2152);
+}
+
 int
 fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 	       const struct fc_flow_key *k, struct fc_flow_key *out)
 {
 	const struct fc_pkt_layer *o = &m->layer[0];
-	uint16_t vx = pp->vxlan_port ? pp->vxlan_port : 4789;
-	uint16_t gt = pp->gtpu_port ? pp->gtpu_port : 2152;
 	int side = -1;
 
 	if (m->status != FC_PKT_OK || m->n_layers == 0 ||
@@ -437,7 +443,7 @@ fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 	case IPPROTO_UDP:
 		if (!o->has_l4)
 			return 0;
-		if (o->sport == vx || o->dport == vx || o->sport == gt || o->dport == gt)
+		if (carrier_port(pp, o->sport) || carrier_port(pp, o->dport))
 			break;
 		if (o->dport == TEREDO_PORT && o->sport != TEREDO_PORT)
 			side = 0;
@@ -458,4 +464,59 @@ fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 	out->port[1] = 0;
 	out->proto = 0;
 	return 1;
+}
+
+/*
+ * The share hash of two endpoints: CRC32-C of the exclusive or of their
+ * addresses, then of their ports and the protocol, so both directions
+ * give the same hash without ordering the endpoints.
+ */
+static inline uint32_t
+share_mix(const uint64_t a[2], const uint64_t b[2], uint16_t pa, uint16_t pb,
+	  uint8_t proto, uint32_t seed)
+{
+	uint32_t h;
+
+	h = rte_hash_crc_8byte(a[0] ^ b[0], seed);
+	h = rte_hash_crc_8byte(a[1] ^ b[1], h);
+	return rte_hash_crc_4byte((uint32_t)(pa ^ pb) | (uint32_t)proto << 16, h);
+}
+
+uint32_t
+fc_key_share_hash(const struct fc_flow_key *k, uint32_t seed)
+{
+	uint64_t a[2], b[2];
+
+	memcpy(a, k->addr[0], 16);
+	memcpy(b, k->addr[1], 16);
+	return share_mix(a, b, k->port[0], k->port[1], k->proto, seed);
+}
+
+int
+fc_key_share_frame(const struct fc_key_params *kp,
+		   const struct fc_pkt_params *pp, const uint8_t *frame,
+		   uint32_t cap_len, uint32_t seed, uint32_t *hash)
+{
+	static const struct fc_key_params kdef;
+	static const struct fc_pkt_params pdef;
+	struct fc_pkt_peek p;
+
+	if (kp == NULL)
+		kp = &kdef;
+	if (pp == NULL)
+		pp = &pdef;
+	if (kp->mode == FC_KEY_MAC_PAIR || kp->mode >= FC_KEY_MODE_MAX ||
+	    !fc_pkt_peek(frame, cap_len, pp, &p))
+		return -1;
+	/* A datagram that fc_key_carrier() may narrow: decode it. */
+	if (p.proto == IPPROTO_UDP &&
+	    (carrier_port(pp, p.sport) || carrier_port(pp, p.dport) ||
+	     p.sport == TEREDO_PORT || p.dport == TEREDO_PORT))
+		return -1;
+	/* The fields fc_key_make() puts in the key. */
+	if (kp->mode == FC_KEY_IP_PAIR)
+		*hash = share_mix(p.src, p.dst, 0, 0, 0, seed);
+	else
+		*hash = share_mix(p.src, p.dst, p.sport, p.dport, p.proto, seed);
+	return 0;
 }

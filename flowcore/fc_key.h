@@ -120,6 +120,32 @@ int fc_key_icmp_ports(uint8_t proto, uint8_t type, uint8_t code,
 int fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 		   const struct fc_flow_key *k, struct fc_flow_key *out);
 
+/**
+ * SHARES. Trackers that share one input (each given every frame, or a
+ * dispatch lcore spreading frames over workers) split the flows by a
+ * share hash: frame f belongs to share (hash * n) >> 32 of n. The hash
+ * is that of the frame's outer flow key as fc_key_carrier() narrows it,
+ * over the key's two addresses, ports and protocol only (not VLAN or
+ * tunnel id, which do not split a flow's frames), and symmetric in the
+ * two endpoints. Frames without a key belong to share 0.
+ */
+
+/** Share hash of a (layer 0, carrier-narrowed) key. */
+uint32_t fc_key_share_hash(const struct fc_flow_key *k, uint32_t seed);
+
+/**
+ * Share hash of a frame without decoding it, where the frame is plain
+ * enough for that: fc_pkt_peek() reads it and it is not a datagram that
+ * fc_key_carrier() may narrow (key modes other than MAC pairs). Equal to
+ * fc_key_share_hash() of the frame's carrier-narrowed layer-0 key.
+ * @param kp  key parameters (NULL: defaults)
+ * @param pp  decoder parameters (NULL: defaults)
+ * @return 0 with *hash set, or -1: decode and key the frame to know.
+ */
+int fc_key_share_frame(const struct fc_key_params *kp,
+		       const struct fc_pkt_params *pp, const uint8_t *frame,
+		       uint32_t cap_len, uint32_t seed, uint32_t *hash);
+
 /** Hash of a key (CRC32-C over its 48 bytes); computed once per packet. */
 uint32_t fc_key_hash(const struct fc_flow_key *k);
 

@@ -964,15 +964,100 @@ fc_pkt_decode_generic(const uint8_t *frame, uint32_t cap_len,
 	return fc_dec_frame(frame, cap_len, wire_len, params, m);
 }
 
+/* What the fast path has read of a frame it takes (fc_fast_take()). */
+struct fc_fast {
+	uint32_t off;      /**< IP header */
+	uint32_t l4;       /**< transport header */
+	uint32_t ip_end;   /**< end of the IP packet per its header */
+	uint32_t cap_end;  /**< end of the captured part of it */
+	uint32_t hl;       /**< transport header length */
+	uint16_t type;     /**< FC_ETH_P_IPV4 or FC_ETH_P_IPV6 */
+	uint8_t proto;     /**< FC_IPPROTO_TCP or FC_IPPROTO_UDP */
+};
+
 /*
- * The fast path: Ethernet, at most one VLAN tag, IPv4 without options and
- * not a fragment or IPv6 without extension headers, then a TCP or UDP
- * header that fits the capture and the IP packet. Every test the general
- * decoder makes on such a frame is made here too, each before the fields
- * it guards are read; a frame that fails one goes to fc_dec_frame(), which
- * clears what was stored so far and starts again. The result is the
- * general decoder's, field for field (a unit test compares the two on
- * every frame of the shared captures).
+ * The frames the fast path takes: Ethernet, at most one VLAN tag, IPv4
+ * without options and not a fragment or IPv6 without extension headers,
+ * then a TCP or UDP header that fits the capture and the IP packet. Every
+ * test the general decoder makes on such a frame is made here too, each
+ * before the fields it guards are read. 1 if the frame is one (x filled),
+ * 0 if it needs the general decoder. Shared by fc_pkt_decode() and
+ * fc_pkt_peek(), so the two take the same frames.
+ */
+static inline int
+fc_fast_take(const uint8_t *frame, uint32_t cap_len, struct fc_fast *x)
+{
+	const uint8_t *h, *t;
+	uint32_t off = FC_ETH_HLEN;
+	uint16_t type;
+
+	/* Ethernet + IPv4 + UDP is the shortest frame taken here. */
+	if (FC_UNLIKELY(cap_len < FC_ETH_HLEN + 20 + FC_UDP_HLEN))
+		return 0;
+	type = fc_be16(frame + 12);
+	if (type == FC_ETH_P_VLAN) {
+		type = fc_be16(frame + FC_ETH_HLEN + 2);
+		off += 4;
+	}
+	h = frame + off;
+	if (FC_LIKELY(type == FC_ETH_P_IPV4)) {
+		/* Version 4, 20-byte header; no MF flag, no fragment offset. */
+		if (FC_UNLIKELY(h[0] != 0x45 || (fc_be16(h + 6) & 0x3fff) != 0))
+			return 0;
+		x->ip_end = off + fc_be16(h + 2);
+		x->l4 = off + 20;
+		x->proto = h[9];
+	} else if (type == FC_ETH_P_IPV6) {
+		if (FC_UNLIKELY(cap_len < off + 40 || (h[0] >> 4) != 6))
+			return 0;
+		x->ip_end = off + 40 + fc_be16(h + 4);
+		x->l4 = off + 40;
+		x->proto = h[6];
+	} else {
+		return 0;
+	}
+	/* An IPv4 total length below 20 leaves cap_end below l4. */
+	x->cap_end = fc_min(cap_len, x->ip_end);
+	t = frame + x->l4;
+	if (FC_LIKELY(x->proto == FC_IPPROTO_TCP)) {
+		if (FC_UNLIKELY(x->cap_end < x->l4 + FC_TCP_HLEN))
+			return 0;
+		x->hl = (uint32_t)(t[12] >> 4) * 4;
+		if (FC_UNLIKELY(x->hl < FC_TCP_HLEN || x->cap_end < x->l4 + x->hl))
+			return 0;
+	} else if (x->proto == FC_IPPROTO_UDP) {
+		if (FC_UNLIKELY(x->cap_end < x->l4 + FC_UDP_HLEN ||
+				fc_be16(t + 4) < FC_UDP_HLEN))
+			return 0;
+		x->hl = FC_UDP_HLEN;
+	} else {
+		return 0;
+	}
+	x->off = off;
+	x->type = type;
+	return 1;
+}
+
+/*
+ * Whether the fast path's UDP datagram l (payload at pay) may be a tunnel:
+ * on a VXLAN or GTP-U port, or able to hold what fc_tun_teredo() accepts
+ * (40 bytes or more, opening with 0x00 or an IPv6 version nibble; Teredo
+ * runs on any port).
+ */
+static inline int
+fc_fast_udp_tunnel(const uint8_t *frame, const struct fc_pkt_layer *l,
+		   uint32_t pay, const struct fc_pkt_params *params)
+{
+	return fc_udp_tunnel_port(l, params) ||
+		(l->payload_cap >= 40 &&
+		 (frame[pay] == 0 || (frame[pay] >> 4) == 6));
+}
+
+/*
+ * The fast path: the frames fc_fast_take() takes. A frame it does not
+ * take goes to fc_dec_frame(). The result is the general decoder's, field
+ * for field (a unit test compares the two on every frame of the shared
+ * captures).
  */
 enum fc_pkt_status
 fc_pkt_decode(const uint8_t *frame, uint32_t cap_len, uint32_t wire_len,
@@ -980,96 +1065,55 @@ fc_pkt_decode(const uint8_t *frame, uint32_t cap_len, uint32_t wire_len,
 {
 	struct fc_pkt_layer *l = &m->layer[0];
 	const uint8_t *h, *t;
-	uint32_t off = FC_ETH_HLEN, l4, ip_end, cap_end, hl, pay;
-	uint16_t type, ip_len;
-	uint8_t proto;
+	struct fc_fast x;
+	uint32_t pay;
+	uint16_t ip_len;
 
-	/* Ethernet + IPv4 + UDP is the shortest frame taken here. */
-	if (FC_UNLIKELY(cap_len < FC_ETH_HLEN + 20 + FC_UDP_HLEN))
-		goto general;
+	if (FC_UNLIKELY(!fc_fast_take(frame, cap_len, &x)))
+		return fc_dec_frame(frame, cap_len, wire_len, params, m);
+	/* Accepted: from here on the frame cannot fail. */
 	fc_meta_clear(m);
 	m->cap_len = cap_len;
 	memcpy(m->dst_mac, frame, 12); /* dst_mac, then src_mac */
-	type = fc_be16(frame + 12);
-	if (type == FC_ETH_P_VLAN) {
+	if (x.off != FC_ETH_HLEN) {
 		m->vlan_outer = fc_be16(frame + FC_ETH_HLEN) & 0x0fff;
 		m->vlan_depth = 1;
-		type = fc_be16(frame + FC_ETH_HLEN + 2);
-		off += 4;
 	}
-	m->ethertype = type;
-	m->l2_len = off;
-	h = frame + off;
-	if (FC_LIKELY(type == FC_ETH_P_IPV4)) {
-		/* Version 4, 20-byte header; no MF flag, no fragment offset. */
-		if (FC_UNLIKELY(h[0] != 0x45 || (fc_be16(h + 6) & 0x3fff) != 0))
-			goto general;
+	m->ethertype = x.type;
+	m->l2_len = x.off;
+	h = frame + x.off;
+	if (FC_LIKELY(x.type == FC_ETH_P_IPV4)) {
 		ip_len = fc_be16(h + 2);
-		ip_end = off + ip_len;
-		l4 = off + 20;
-		proto = h[9];
 		l->ip_version = 4;
 		l->ttl = h[8];
 		memcpy(l->src, h + 12, 4);
 		memcpy(l->dst, h + 16, 4);
-	} else if (type == FC_ETH_P_IPV6) {
-		if (FC_UNLIKELY(cap_len < off + 40 || (h[0] >> 4) != 6))
-			goto general;
-		ip_end = off + 40 + fc_be16(h + 4);
-		ip_len = (uint16_t)fc_min(ip_end - off, UINT16_MAX);
-		l4 = off + 40;
-		proto = h[6];
+	} else {
+		ip_len = (uint16_t)fc_min(x.ip_end - x.off, UINT16_MAX);
 		l->ip_version = 6;
 		l->flow_label = fc_be32(h) & 0x000fffff;
 		l->ttl = h[7];
 		memcpy(l->src, h + 8, 16);
 		memcpy(l->dst, h + 24, 16);
-	} else {
-		goto general;
 	}
-	/* An IPv4 total length below 20 leaves cap_end below l4. */
-	cap_end = fc_min(cap_len, ip_end);
-	t = frame + l4;
-	if (FC_LIKELY(proto == FC_IPPROTO_TCP)) {
-		if (FC_UNLIKELY(cap_end < l4 + FC_TCP_HLEN))
-			goto general;
-		hl = (uint32_t)(t[12] >> 4) * 4;
-		if (FC_UNLIKELY(hl < FC_TCP_HLEN || cap_end < l4 + hl))
-			goto general;
-	} else if (proto == FC_IPPROTO_UDP) {
-		if (FC_UNLIKELY(cap_end < l4 + FC_UDP_HLEN ||
-				fc_be16(t + 4) < FC_UDP_HLEN))
-			goto general;
-		hl = FC_UDP_HLEN;
-	} else {
-		goto general;
-	}
-	/* Accepted: from here on the frame cannot fail. */
 	m->n_layers = 1;
 	l->ip_len = ip_len;
 	if (wire_len == 0)
-		wire_len = off + ip_len;
+		wire_len = x.off + ip_len;
 	m->wire_len = wire_len > cap_len ? wire_len : cap_len;
-	pay = l4 + hl;
+	t = frame + x.l4;
+	pay = x.l4 + x.hl;
 	l->sport = fc_be16(t);
 	l->dport = fc_be16(t + 2);
-	l->l3_off = (uint16_t)off;
-	l->l4_off = (uint16_t)l4;
+	l->l3_off = (uint16_t)x.off;
+	l->l4_off = (uint16_t)x.l4;
 	l->payload_off = (uint16_t)pay;
-	l->payload_len = (uint16_t)(ip_end - pay);
-	l->payload_cap = (uint16_t)(cap_end - pay);
-	l->proto = proto;
+	l->payload_len = (uint16_t)(x.ip_end - pay);
+	l->payload_cap = (uint16_t)(x.cap_end - pay);
+	l->proto = x.proto;
 	l->has_l4 = 1;
-	if (proto == FC_IPPROTO_UDP) {
-		/*
-		 * Any UDP payload may be a tunnel (Teredo on any port): leave it
-		 * to fc_dec_tunnels() unless it is neither on a VXLAN or GTP-U
-		 * port nor able to hold what fc_tun_teredo() accepts (40 bytes
-		 * or more, opening with 0x00 or an IPv6 version nibble).
-		 */
-		if (fc_udp_tunnel_port(l, params) ||
-		    (l->payload_cap >= 40 &&
-		     (frame[pay] == 0 || (frame[pay] >> 4) == 6)))
+	if (x.proto == FC_IPPROTO_UDP) {
+		if (fc_fast_udp_tunnel(frame, l, pay, params))
 			return fc_dec_tunnels(frame, params, m);
 		return FC_PKT_OK;
 	}
@@ -1077,21 +1121,59 @@ fc_pkt_decode(const uint8_t *frame, uint32_t cap_len, uint32_t wire_len,
 	l->tcp.ack = fc_be32(t + 8);
 	l->tcp.flags = t[13];
 	l->tcp.win = fc_be16(t + 14);
-	l->tcp.doff = (uint8_t)hl;
-	if (hl > FC_TCP_HLEN) {
+	l->tcp.doff = (uint8_t)x.hl;
+	if (x.hl > FC_TCP_HLEN) {
 		/* NOP, NOP, timestamps: what most data segments carry. */
-		if (hl == FC_TCP_HLEN + 12 && fc_be32(t + 20) == 0x0101080a) {
+		if (x.hl == FC_TCP_HLEN + 12 && fc_be32(t + 20) == 0x0101080a) {
 			l->tcp.tsval = fc_be32(t + 24);
 			l->tcp.tsecr = fc_be32(t + 28);
 			l->tcp.opts = FC_TCP_OPT_TS;
 		} else {
 			return fc_dec_tcp_opts(t + FC_TCP_HLEN,
-					       hl - FC_TCP_HLEN, &l->tcp);
+					       x.hl - FC_TCP_HLEN, &l->tcp);
 		}
 	}
 	return FC_PKT_OK;
-general:
-	return fc_dec_frame(frame, cap_len, wire_len, params, m);
+}
+
+int
+fc_pkt_peek(const uint8_t *frame, uint32_t cap_len,
+	    const struct fc_pkt_params *params, struct fc_pkt_peek *p)
+{
+	struct fc_pkt_layer l;
+	const uint8_t *h, *t;
+	struct fc_fast x;
+
+	if (!fc_fast_take(frame, cap_len, &x))
+		return 0;
+	t = frame + x.l4;
+	l.sport = fc_be16(t);
+	l.dport = fc_be16(t + 2);
+	if (x.proto == FC_IPPROTO_UDP) {
+		l.payload_cap = (uint16_t)(x.cap_end - x.l4 - FC_UDP_HLEN);
+		if (fc_fast_udp_tunnel(frame, &l, x.l4 + FC_UDP_HLEN, params))
+			return 0;
+	}
+	h = frame + x.off;
+	/* Whole words: the caller reads them back as such. */
+	if (x.type == FC_ETH_P_IPV4) {
+		uint32_t a, b;
+
+		memcpy(&a, h + 12, 4);
+		memcpy(&b, h + 16, 4);
+		p->src[0] = a; /* bytes 0..3 in memory order (little-endian word) */
+		p->dst[0] = b;
+		p->src[1] = p->dst[1] = 0;
+		p->ip_version = 4;
+	} else {
+		memcpy(p->src, h + 8, 16);
+		memcpy(p->dst, h + 24, 16);
+		p->ip_version = 6;
+	}
+	p->sport = l.sport;
+	p->dport = l.dport;
+	p->proto = x.proto;
+	return 1;
 }
 
 void

@@ -253,6 +253,27 @@ enum fc_pkt_status fc_pkt_decode(const uint8_t *frame, uint32_t cap_len,
 				 const struct fc_pkt_params *params,
 				 struct fc_pkt_meta *m);
 
+/** The addresses and ports of a frame read by fc_pkt_peek(). */
+struct fc_pkt_peek {
+	uint64_t src[2];      /**< address bytes as in a key: IPv4 in bytes 0..3, the rest 0 */
+	uint64_t dst[2];
+	uint16_t sport;       /**< host order */
+	uint16_t dport;
+	uint8_t proto;        /**< IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t ip_version;   /**< 4 or 6 */
+};
+
+/**
+ * Read a frame's addresses and ports without decoding it, where that is
+ * all it is: a frame fc_pkt_decode() takes on its fast path as one TCP
+ * or UDP layer, not a datagram that may carry a tunnel. For a frame it
+ * takes, fc_pkt_decode() gives FC_PKT_OK with one layer holding the same
+ * addresses, ports and protocol.
+ * @return 1 with p filled, or 0: decode the frame to know.
+ */
+int fc_pkt_peek(const uint8_t *frame, uint32_t cap_len,
+		const struct fc_pkt_params *params, struct fc_pkt_peek *p);
+
 /**
  * The general decoder behind fc_pkt_decode(), without its fast path: same
  * parameters, same result for every frame. For tests that compare the two.

@@ -1520,10 +1520,28 @@ pressure_anomaly(struct fc_tracker *tr)
 }
 
 /*
- * Shared input (share_count > 1): whether the frame m (keyed, or not)
- * is this tracker's. 1: it is, and layer 0's key, direction and hash are
- * made into slot u (the caller keeps them); 0: it is, nothing made; -1:
- * another tracker's. A frame without a key belongs to share 0.
+ * Shared input (share_count > 1): whether frame fr is this tracker's,
+ * read off its headers where fc_key_share_frame() can (most TCP and UDP
+ * frames, not decoded then). 1: it is; -1: another tracker's; 0: decode
+ * it to know (share_test()).
+ */
+static inline int
+share_raw(const struct fc_tracker *tr, const struct fc_frame *fr)
+{
+	uint32_t h;
+
+	if (fc_key_share_frame(&tr->p.key, &tr->p.pkt, fr->data, fr->cap_len,
+			       tr->p.hash_seed, &h) != 0)
+		return 0;
+	return (unsigned int)(((uint64_t)h * tr->p.share_count) >> 32) ==
+		tr->p.share_index ? 1 : -1;
+}
+
+/*
+ * Shared input, a decoded frame m (keyed, or not) that share_raw() left
+ * open. 1: it is this tracker's, and layer 0's key, direction and hash
+ * are made into slot u (the caller keeps them); 0: it is, nothing made;
+ * -1: another tracker's. A frame without a key belongs to share 0.
  */
 static int
 share_test(struct fc_tracker *tr, const struct fc_pkt_meta *m, int keyed,
@@ -1534,14 +1552,13 @@ share_test(struct fc_tracker *tr, const struct fc_pkt_meta *m, int keyed,
 
 	if (!keyed || fc_key_make(&tr->p.key, m, 0, &tr->keys[u], &tr->dir[u]) != 0)
 		return tr->p.share_index == 0 ? 0 : -1;
-	h = tr->hash[u] = fc_key_hash_seeded(&tr->keys[u], tr->p.hash_seed);
-	if (fc_key_carrier(&tr->p.pkt, m, &tr->keys[u], &c))
-		h = fc_key_hash_seeded(&c, tr->p.hash_seed);
+	tr->hash[u] = fc_key_hash_seeded(&tr->keys[u], tr->p.hash_seed);
+	h = fc_key_share_hash(fc_key_carrier(&tr->p.pkt, m, &tr->keys[u], &c) ?
+			      &c : &tr->keys[u], tr->p.hash_seed);
 	return (unsigned int)(((uint64_t)h * tr->p.share_count) >> 32) ==
 		tr->p.share_index ? 1 : -1;
 }
 
-/* Decode, key and look up up to FC_TRACKER_BURST frames; then update. */
 static void
 burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 {
@@ -1553,17 +1570,25 @@ burst_chunk(struct fc_tracker *tr, const struct fc_frame *fr, unsigned int n)
 	for (i = 0; i < n; i++) {
 		struct fc_pkt_meta *m = &tr->meta[i];
 		unsigned int layers;
-		int keyed, made = 0;
+		int keyed, made = 0, mine = 0;
 
-		fc_pkt_decode(fr[i].data, fr[i].cap_len, fr[i].wire_len,
-			      &tr->p.pkt, m);
 		if (fr[i].ts > tr->now)
 			tr->now = fr[i].ts;
+		/* Another tracker's frame only moves the clock. */
+		if (tr->p.share_count > 1) {
+			mine = share_raw(tr, &fr[i]);
+			if (mine < 0) {
+				tr->st.frames_foreign++;
+				continue;
+			}
+		}
+		fc_pkt_decode(fr[i].data, fr[i].cap_len, fr[i].wire_len,
+			      &tr->p.pkt, m);
 		layers = tr->p.key.mode == FC_KEY_MAC_PAIR ? 1 : m->n_layers;
 		keyed = layers > 0 && (tr->p.key.mode != FC_KEY_MAC_PAIR ||
 				       m->status == FC_PKT_OK ||
 				       m->status == FC_PKT_L2_ONLY);
-		if (tr->p.share_count > 1) {
+		if (tr->p.share_count > 1 && mine == 0) {
 			made = share_test(tr, m, keyed, nu);
 			if (made < 0) {
 				tr->st.frames_foreign++;

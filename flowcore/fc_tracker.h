@@ -99,11 +99,12 @@ struct fc_tracker_params {
 	uint8_t lcore_index;       /**< stored in the top 8 bits of every flow_id */
 	/**
 	 * Input shared by share_count trackers (each given every frame, e.g.
-	 * each reading the same capture file): this one keeps the frames
-	 * whose outer flow key, narrowed by fc_key_carrier() and hashed with
-	 * hash_seed, falls in share share_index, ((hash * share_count) >> 32);
-	 * frames without a key go to share 0. The others only move its clock
-	 * and count as frames_foreign, not in frames or the decode counters.
+	 * each reading the same capture file): this one keeps the frames of
+	 * share share_index (fc_key.h, SHARES: the share hash, seeded with
+	 * hash_seed, read off the headers where it can be, else from the
+	 * decoded frame); frames without a key go to share 0. The others
+	 * only move its clock and count as frames_foreign, not in frames or
+	 * the decode counters: most are not even decoded.
 	 * 0 or 1 = keep every frame.
 	 */
 	uint8_t share_count;

@@ -19,6 +19,7 @@
 #include <fc_key.h>
 
 #include "eal.h"
+#include "pktgen.h"
 
 /* A decoded single-layer frame: src:sport -> dst:dport over proto. */
 static void
@@ -506,11 +507,105 @@ test_key_addr_str_and_mode_names(void **state)
 	assert_string_equal(fc_key_mode_name(99), "?");
 }
 
+/* A frame's share hash the long way: decoded, keyed, carrier-narrowed. */
+static int
+share_keyed(const struct fc_key_params *kp, const uint8_t *f, uint32_t len,
+	    uint32_t *h)
+{
+	static const struct fc_pkt_params pp;
+	struct fc_pkt_meta m;
+	struct fc_flow_key k, c;
+	uint8_t d;
+
+	fc_pkt_decode(f, len, 0, &pp, &m);
+	if (fc_key_make(kp, &m, 0, &k, &d) != 0)
+		return -1;
+	*h = fc_key_share_hash(fc_key_carrier(&pp, &m, &k, &c) ? &c : &k, 3);
+	return 0;
+}
+
+/* One Ethernet frame: IPv4 src:sport -> dst:dport, TCP or UDP (5 bytes). */
+static uint32_t
+share_frame(uint8_t *buf, const char *src, uint16_t sport, const char *dst,
+	    uint16_t dport, int tcp, uint16_t frag)
+{
+	struct fctest_pkt p;
+	struct fctest_ip4 ip = { .src = src, .dst = dst, .frag = frag };
+	struct fctest_tcp t = { .sport = sport, .dport = dport,
+				.flags = FCTEST_TCP_ACK };
+
+	fctest_pkt_init(&p, buf, 256);
+	fctest_pkt_eth(&p, NULL, NULL, 0);
+	fctest_pkt_ip4(&p, &ip);
+	if (tcp)
+		fctest_pkt_tcp(&p, &t);
+	else
+		fctest_pkt_udp(&p, sport, dport);
+	fctest_pkt_bytes(&p, "hello", 5);
+	assert_true(fctest_pkt_finish(&p) > 0);
+	return p.len;
+}
+
+/*
+ * Share hashes (fc_key.h, SHARES): both directions of a flow agree, read
+ * off the headers or the long way. Frames whose key fc_key_carrier() may
+ * narrow (UDP on the VXLAN, GTP-U or Teredo port), fragments and MAC keys
+ * are left to the long way, which narrows them.
+ */
+static void
+test_key_share_hash(void **state)
+{
+	struct fc_key_params ip = { .mode = FC_KEY_5TUPLE };
+	struct fc_key_params pair = { .mode = FC_KEY_IP_PAIR };
+	struct fc_key_params mac = { .mode = FC_KEY_MAC_PAIR };
+	uint8_t a[256], b[256];
+	uint32_t la, lb, ha, hb, h;
+
+	(void)state;
+	la = share_frame(a, "10.0.0.1", 40000, "10.0.0.2", 80, 1, 0);
+	lb = share_frame(b, "10.0.0.2", 80, "10.0.0.1", 40000, 1, 0);
+	assert_int_equal(fc_key_share_frame(&ip, NULL, a, la, 3, &ha), 0);
+	assert_int_equal(fc_key_share_frame(&ip, NULL, b, lb, 3, &hb), 0);
+	assert_int_equal(ha, hb);
+	assert_int_equal(share_keyed(&ip, a, la, &h), 0);
+	assert_int_equal(h, ha);
+	/* IP pairs: ports and protocol are not in the key, nor in the hash */
+	assert_int_equal(fc_key_share_frame(&pair, NULL, a, la, 3, &ha), 0);
+	lb = share_frame(b, "10.0.0.2", 53, "10.0.0.1", 9999, 0, 0);
+	assert_int_equal(fc_key_share_frame(&pair, NULL, b, lb, 3, &hb), 0);
+	assert_int_equal(ha, hb);
+	/* MAC keys: the long way */
+	assert_int_equal(fc_key_share_frame(&mac, NULL, a, la, 3, &h), -1);
+	/* a fragment: the long way */
+	lb = share_frame(b, "10.0.0.1", 40000, "10.0.0.2", 80, 1, FCTEST_IP4_MF);
+	assert_int_equal(fc_key_share_frame(&ip, NULL, b, lb, 3, &h), -1);
+	/* a short datagram to the Teredo port: narrowed to the client */
+	la = share_frame(a, "10.0.0.1", 40000, "192.0.2.1", 3544, 0, 0);
+	lb = share_frame(b, "10.0.0.1", 40000, "192.0.2.9", 3544, 0, 0);
+	assert_int_equal(fc_key_share_frame(&ip, NULL, a, la, 3, &h), -1);
+	assert_int_equal(share_keyed(&ip, a, la, &ha), 0);
+	assert_int_equal(share_keyed(&ip, b, lb, &hb), 0);
+	assert_int_equal(ha, hb);
+	/* VXLAN and GTP-U ports: the long way, on either side */
+	la = share_frame(a, "10.0.0.1", 4789, "10.0.0.2", 1234, 0, 0);
+	assert_int_equal(fc_key_share_frame(&ip, NULL, a, la, 3, &h), -1);
+	la = share_frame(a, "10.0.0.1", 1234, "10.0.0.2", 2152, 0, 0);
+	assert_int_equal(fc_key_share_frame(&ip, NULL, a, la, 3, &h), -1);
+	/* a plain datagram is read off its headers, as keyed */
+	la = share_frame(a, "10.0.0.1", 1234, "10.0.0.2", 53, 0, 0);
+	assert_int_equal(fc_key_share_frame(&ip, NULL, a, la, 3, &ha), 0);
+	assert_int_equal(share_keyed(&ip, a, la, &h), 0);
+	assert_int_equal(h, ha);
+	/* too short to hold the headers */
+	assert_int_equal(fc_key_share_frame(&ip, NULL, a, 40, 3, &h), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_5tuple_both_directions_one_key),
+		cmocka_unit_test(test_key_share_hash),
 		cmocka_unit_test(test_key_5tuple_same_host_ports_order),
 		cmocka_unit_test(test_key_5tuple_uni_two_keys),
 		cmocka_unit_test(test_key_ip_pair_ignores_ports_and_proto),

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <cmocka.h>
 
+#include "fc_key.h"
 #include "fc_pkt.h"
 
 #include "eal.h"
@@ -2079,6 +2080,55 @@ shared_pcap_dir(char *buf, size_t len)
 	return buf;
 }
 
+/* Frames fc_pkt_peek() took, and fc_key_share_frame() took (all modes). */
+static unsigned long peeked, shared_raw;
+
+/*
+ * fc_pkt_peek() on a frame that fc_pkt_decode() decoded into a (status
+ * sa): where it takes the frame, the decoder gives one OK layer with the
+ * same addresses, ports and protocol. fc_key_share_frame(), in every key
+ * mode, gives where it takes the frame the share hash of its decoded,
+ * keyed and carrier-narrowed layer 0 (fc_key.h, SHARES).
+ */
+static void
+diff_peek_share(const uint8_t *frame, uint32_t len,
+		const struct fc_pkt_params *prm, const struct fc_pkt_meta *a,
+		enum fc_pkt_status sa, const char *where)
+{
+	static const struct fc_pkt_params none;
+	const struct fc_pkt_params *pp = prm != NULL ? prm : &none;
+	struct fc_pkt_peek p;
+	unsigned int mode;
+
+	if (fc_pkt_peek(frame, len, prm, &p)) {
+		const struct fc_pkt_layer *l = &a->layer[0];
+
+		peeked++;
+		if (sa != FC_PKT_OK || a->n_layers != 1 || !l->has_l4 ||
+		    l->proto != p.proto || l->ip_version != p.ip_version ||
+		    l->sport != p.sport || l->dport != p.dport ||
+		    memcmp(l->src, p.src, 16) != 0 || memcmp(l->dst, p.dst, 16) != 0)
+			fail_msg("%s (%u bytes): peek differs from the decoder", where, len);
+	}
+	for (mode = 0; mode < FC_KEY_MODE_MAX; mode++) {
+		struct fc_key_params kp = { .mode = (uint8_t)mode,
+					    .flags = FC_KEY_F_VLAN | FC_KEY_F_TUNNEL_ID };
+		struct fc_flow_key k, c;
+		uint32_t h, want;
+		uint8_t dir;
+
+		if (fc_key_share_frame(&kp, prm, frame, len, 7, &h) != 0)
+			continue;
+		shared_raw++;
+		if (fc_key_make(&kp, a, 0, &k, &dir) != 0)
+			fail_msg("%s (%u bytes): shared raw but not keyed", where, len);
+		want = fc_key_share_hash(fc_key_carrier(pp, a, &k, &c) ? &c : &k, 7);
+		if (h != want)
+			fail_msg("%s (%u bytes), key mode %u: share hash %08x raw, %08x keyed",
+				 where, len, mode, h, want);
+	}
+}
+
 /*
  * Decode one frame (an exact-size heap copy) with the fast path and with
  * the general decoder; every field a consumer may read must match: the
@@ -2106,6 +2156,7 @@ diff_decoders(const uint8_t *frame, uint32_t len, uint32_t wire_len,
 			 fc_pkt_status_name(sb), b.n_layers);
 	fc_pkt_stats_count(&s[0], &a);
 	fc_pkt_stats_count(&s[1], &b);
+	diff_peek_share(frame, len, prm, &a, sa, where);
 }
 
 /*
@@ -2220,8 +2271,10 @@ test_fast_path_matches_general_on_shared_pcaps(void **state)
 	fclose(mf);
 	assert_true(files > 0);
 	assert_memory_equal(&s[0], &s[1], sizeof(s[0]));
-	print_message("fast path vs general decoder: %u captures, %u frames, %lu decodes\n",
-		      files, frames, (unsigned long)s[0].frames);
+	assert_true(peeked > 0 && shared_raw > 0);
+	print_message("fast path vs general decoder: %u captures, %u frames, %lu decodes; "
+		      "%lu peeked, %lu raw share hashes\n",
+		      files, frames, (unsigned long)s[0].frames, peeked, shared_raw);
 }
 
 int
