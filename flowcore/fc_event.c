@@ -461,7 +461,7 @@ jw_str(struct fc_lw *w, const char *s)
 	fc_lw_raw(w, s, strlen(s));
 }
 
-static void
+static inline __attribute__((always_inline)) void
 jw_addr(struct fc_lw *w, const char *name, const uint8_t *a, uint8_t family)
 {
 	char s[INET6_ADDRSTRLEN + 1];
@@ -474,7 +474,7 @@ jw_addr(struct fc_lw *w, const char *name, const uint8_t *a, uint8_t family)
 	FC_LW_LIT(w, "\"");
 }
 
-static void
+static inline __attribute__((always_inline)) void
 jw_proto(struct fc_lw *w, uint8_t proto, uint8_t family)
 {
 	if (family == FC_KEY_FAMILY_MAC) {
@@ -491,7 +491,7 @@ jw_proto(struct fc_lw *w, uint8_t proto, uint8_t family)
 	}
 }
 
-static void
+static inline __attribute__((always_inline)) void
 jw_flow_id(struct fc_lw *w, const struct fc_event_flow_id *id)
 {
 	jw_proto(w, id->proto, id->family);
@@ -523,8 +523,13 @@ jw_flow_id(struct fc_lw *w, const struct fc_event_flow_id *id)
  * diagnostics; `reason` only for flow_end (an update has not ended).
  */
 static void
-jw_flow_record(struct fc_lw *w, const struct fc_event_flow_end *e, int with_reason)
+jw_flow_record(struct fc_lw *out, const struct fc_event_flow_end *e, int with_reason)
 {
+	/*
+	 * The writer in a local: its fields stay in registers, as the bytes
+	 * written through its char buffer cannot alias them (*out could).
+	 */
+	struct fc_lw lw = *out, *w = &lw;
 	char cid[40];
 	uint64_t dur = e->last_ts >= e->first_ts ? e->last_ts - e->first_ts : 0;
 
@@ -580,6 +585,7 @@ jw_flow_record(struct fc_lw *w, const struct fc_event_flow_end *e, int with_reas
 			JW_KU64(w, "high_watermark", r->high_watermark);
 			FC_LW_LIT(w, "}");
 		}
+	*out = lw;
 }
 
 size_t

@@ -248,11 +248,15 @@ fc_event_u64_len(uint64_t v)
 		100000000000000000ull, 1000000000000000000ull,
 		10000000000000000000ull,
 	};
-	unsigned int n = 1;
+	/*
+	 * t = floor(bits * log10(2)) (1233 / 4096 ~ log10(2)) is the digit
+	 * count less one, or that count itself where v is below 10^t. v | 1
+	 * has the digits of v (10^k - 1 is odd) and is not 0.
+	 */
+	uint64_t w = v | 1;
+	unsigned int t = (unsigned int)((64 - __builtin_clzll(w)) * 1233) >> 12;
 
-	while (n < 20 && v >= pow10[n])
-		n++;
-	return n;
+	return t + 1 - (w < pow10[t]);
 }
 
 /**
@@ -329,15 +333,14 @@ fc_lw_u64(struct fc_lw *w, uint64_t v)
 static inline void
 fc_lw_secs(struct fc_lw *w, uint64_t ns)
 {
-	uint64_t us = (ns % FC_NS_PER_SEC) / FC_NS_PER_USEC;
+	unsigned int us = (unsigned int)((ns % FC_NS_PER_SEC) / FC_NS_PER_USEC);
 	char t[7];
 
 	fc_lw_u64(w, ns / FC_NS_PER_SEC);
 	t[0] = '.';
-	for (int i = 6; i >= 1; i--) {
-		t[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
+	memcpy(t + 1, &fc_event_digits2[2 * (us / 10000)], 2);
+	memcpy(t + 3, &fc_event_digits2[2 * (us / 100 % 100)], 2);
+	memcpy(t + 5, &fc_event_digits2[2 * (us % 100)], 2);
 	fc_lw_raw(w, t, sizeof(t));
 }
 

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -526,12 +527,52 @@ test_sha1_impls(void **state)
 	assert_int_equal(fc_sha1_block(msg, 56, got, FC_SHA1_PORTABLE), -EINVAL);
 }
 
+/*
+ * The decimal writers against snprintf: every power of ten and its
+ * neighbours up to UINT64_MAX, and seconds with microseconds.
+ */
+static void
+test_decimal_writers(void **state)
+{
+	char got[64], want[64];
+	uint64_t p = 1;
+
+	(void)state;
+	for (int k = 0; k <= 20; k++) {
+		uint64_t vs[3] = { p - 1, p, p + 1 };
+
+		for (int i = 0; i < 3; i++) {
+			struct fc_lw w = { .buf = got, .len = sizeof(got) };
+
+			fc_lw_u64(&w, vs[i]);
+			snprintf(want, sizeof(want), "%" PRIu64, vs[i]);
+			assert_false(w.overflow);
+			assert_int_equal(fc_event_u64_len(vs[i]), strlen(want));
+			assert_string_equal(got, want);
+		}
+		if (k == 19) {
+			p = UINT64_MAX; /* then UINT64_MAX - 1, UINT64_MAX, 0 */
+			continue;
+		}
+		p *= 10;
+	}
+	for (uint64_t us = 0; us < 1000000; us += 999) {
+		struct fc_lw w = { .buf = got, .len = sizeof(got) };
+		uint64_t ns = 1700000000ull * 1000000000ull + us * 1000 + 999;
+
+		fc_lw_secs(&w, ns);
+		snprintf(want, sizeof(want), "1700000000.%06" PRIu64, us);
+		assert_string_equal(got, want);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ndjson_flow_update),
 		cmocka_unit_test(test_sha1_impls),
+		cmocka_unit_test(test_decimal_writers),
 		cmocka_unit_test(test_community_id),
 		cmocka_unit_test(test_ndjson_dev_full),
 		cmocka_unit_test(test_ndjson_epipe),
