@@ -4,7 +4,7 @@
  * second (not a test: it prints figures and asserts nothing).
  *
  *     bench_churn [--flows N] [--proto tcp|udp|tcp,udp] [--pace F]
- *                 [--window W] [--timeout S]
+ *                 [--window W] [--timeout S] [--pages thp|4k]
  *     bench_churn --sizes
  *
  * Every flow is short: a TCP session (SYN, SYN-ACK, ACK, FIN-ACK,
@@ -42,6 +42,10 @@
  * small, which the sizing avoids); and the tracker's heap per table slot
  * (fc_tracker_memory() / max_flows).
  *
+ * The tracker lives on a heap of transparent huge pages (app/thp_heap.h),
+ * as in the application's offline runs (live runs use EAL hugepages);
+ * --pages 4k puts it on EAL's 4 KiB pages instead.
+ *
  * --sizes prints the size of the flow record and of its optional
  * extension and exits (no EAL), for scripts/bench.sh's memory figures.
  */
@@ -60,6 +64,7 @@
 #include <fc_tracker.h>
 
 #include "bench_common.h"
+#include "thp_heap.h"
 
 #define FRAME_LEN 60            /* 64 on the wire minus the FCS */
 #define BURST FC_TRACKER_BURST /* as the RX lcore */
@@ -104,6 +109,7 @@ struct churn {
 	uint32_t max_flows;
 	uint64_t memory;
 	uint64_t reasons[FC_END_MAX];
+	const char *heap;       /**< tracker heap (huge pages), NULL = EAL's */
 };
 
 static uint32_t
@@ -253,6 +259,7 @@ run(struct churn *c, const char *name)
 	p.event_mask = FC_EV_BIT(FC_EV_FLOW_END);
 	p.timeout_tcp_closed = c->timeout;
 	p.timeout_udp = c->timeout;
+	p.table_heap = c->heap;
 	tr = fc_tracker_create(&p);
 	sl = calloc(c->window, sizeof(*sl));
 	c->max_flows = p.max_flows;
@@ -360,12 +367,13 @@ static void
 usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--flows N] [--proto tcp|udp|tcp,udp] [--pace F] [--window W] [--timeout S]\n"
+		"usage: %s [--flows N] [--proto tcp|udp|tcp,udp] [--pace F] [--window W] [--timeout S] [--pages thp|4k]\n"
 		"  --flows N    flows per protocol (default 4000000)\n"
 		"  --proto      which sessions: TCP (6 packets) and/or UDP (2) (default tcp,udp)\n"
 		"  --pace F     flows starting per second of packet time (default 100000)\n"
 		"  --window W   sessions open at a time, sending in turn (default 1024)\n"
 		"  --timeout S  closed-TCP linger and UDP idle timeout, s (default 2)\n"
+		"  --pages P    tracker memory: thp (huge pages, as offline) or 4k (default thp)\n"
 		"  --sizes      print the flow record sizes and exit\n",
 		prog);
 }
@@ -377,7 +385,8 @@ main(int argc, char **argv)
 			"2048", "-l", "0", "--log-level=error", "--no-telemetry",
 			NULL };
 	uint64_t flows = 4000000, pace = 100000, window = 1024, timeout = 2;
-	int do_tcp = 1, do_udp = 1, i, rc = 0;
+	int do_tcp = 1, do_udp = 1, thp = 1, i, rc = 0;
+	const char *heap = NULL, *why = NULL;
 	char cpu[128];
 
 	if (argc == 2 && strcmp(argv[1], "--sizes") == 0) {
@@ -397,7 +406,10 @@ main(int argc, char **argv)
 			bad = parse_u64(v, 1, 1u << 20, &window) < 0;
 		else if (strcmp(a, "--timeout") == 0 && v != NULL)
 			bad = parse_u64(v, 1, 3600, &timeout) < 0;
-		else if (strcmp(a, "--proto") == 0 && v != NULL) {
+		else if (strcmp(a, "--pages") == 0 && v != NULL) {
+			thp = strcmp(v, "thp") == 0;
+			bad = !thp && strcmp(v, "4k") != 0;
+		} else if (strcmp(a, "--proto") == 0 && v != NULL) {
 			do_tcp = strstr(v, "tcp") != NULL;
 			do_udp = strstr(v, "udp") != NULL;
 			bad = !do_tcp && !do_udp;
@@ -419,12 +431,24 @@ main(int argc, char **argv)
 		fprintf(stderr, "bench_churn: EAL init failed\n");
 		return 1;
 	}
+	if (thp) {
+		struct fc_tracker_params tp;
+
+		/* One tracker at a time (TCP, then UDP), as run() makes it. */
+		memset(&tp, 0, sizeof(tp));
+		tp.max_flows = (uint32_t)(pace * (timeout + 3u) + window);
+		tp.event_mask = FC_EV_BIT(FC_EV_FLOW_END);
+		if (app_thp_heap_create(fc_tracker_memory_need(&tp) + (16u << 20), &why) > 0)
+			heap = APP_THP_HEAP_NAME;
+	}
 	cpu_model(cpu, sizeof(cpu));
 	printf("# bench_churn: one core, short flows created and ended (TCP: SYN, SYN-ACK, ACK, "
 	       "FIN-ACK, FIN-ACK, ACK; UDP: request, response), 60-byte frames, "
 	       "%" PRIu64 " sessions open in turn, %" PRIu64 " new flows per packet-second, "
-	       "closed/idle timeout %" PRIu64 " s\n# cpu: %s\n",
-	       window, pace, timeout, cpu);
+	       "closed/idle timeout %" PRIu64 " s\n# cpu: %s\n# tracker on %s\n",
+	       window, pace, timeout, cpu,
+	       heap != NULL ? "transparent huge pages" :
+	       why != NULL ? why : "4 KiB pages (EAL)");
 	printf("%-5s %10s %8s %14s %14s %8s %9s %12s %9s %9s %8s %10s\n", "proto", "flows",
 	       "wall_s", "created_per_s", "ended_per_s", "mpps", "ns_flow", "peak_active",
 	       "end_fin", "end_idle", "end_evic", "heap_slot");
@@ -432,6 +456,7 @@ main(int argc, char **argv)
 		struct churn c = {
 			.proto = i == 0 ? "tcp" : "udp", .tcp = i == 0, .flows = flows,
 			.pace = pace, .window = (uint32_t)window, .timeout = (uint16_t)timeout,
+			.heap = heap,
 		};
 
 		if ((i == 0 && !do_tcp) || (i == 1 && !do_udp))
@@ -453,6 +478,7 @@ main(int argc, char **argv)
 		       (double)c.memory / c.max_flows);
 		fflush(stdout);
 	}
+	app_thp_heap_destroy();
 	rte_eal_cleanup();
 	return rc;
 }
