@@ -146,15 +146,21 @@ int fc_key_share_frame(const struct fc_key_params *kp,
 		       const struct fc_pkt_params *pp, const uint8_t *frame,
 		       uint32_t cap_len, uint32_t seed, uint32_t *hash);
 
-/** Hash of a key (CRC32-C over its 48 bytes); computed once per packet. */
+/** Hash of a key (CRC32-C of its 48 bytes); computed once per packet. */
 uint32_t fc_key_hash(const struct fc_flow_key *k);
 
 /**
- * Hash of a key with a seed (CRC32-C over its 48 bytes starting from
- * `seed`): the hash of a table created with fc_table_params.hash_seed =
- * seed. fc_key_hash(k) is fc_key_hash_seeded(k, 0).
+ * Hash of a key with a seed: CRC32-C from `seed` over its even 8-byte
+ * words and, separately, its odd ones, the two joined by one more CRC32-C
+ * step (two short dependency chains instead of one long one). The hash
+ * of a table created with fc_table_params.hash_seed = seed (its rte_hash
+ * hashes with fc_key_hash_rte()). fc_key_hash(k) is
+ * fc_key_hash_seeded(k, 0).
  */
 uint32_t fc_key_hash_seeded(const struct fc_flow_key *k, uint32_t seed);
+
+/** fc_key_hash_seeded() as an rte_hash hash function (key_len 48). */
+uint32_t fc_key_hash_rte(const void *key, uint32_t key_len, uint32_t init_val);
 
 /** 1 if the two keys are equal, else 0. */
 int fc_key_equal(const struct fc_flow_key *a, const struct fc_flow_key *b);

@@ -168,7 +168,7 @@ fc_table_create(const struct fc_table_params *p)
 	hp.name = p->name;
 	hp.entries = p->entries;
 	hp.key_len = sizeof(struct fc_flow_key);
-	hp.hash_func = rte_hash_crc;
+	hp.hash_func = fc_key_hash_rte; /* what fc_key_hash_seeded() gives */
 	hp.hash_func_init_val = p->hash_seed;
 	hp.socket_id = p->socket_id;
 	t->hash = rte_hash_create(&hp);
