@@ -385,7 +385,8 @@ class Bench:
                 fmt_num(first_pass[k]) if first_pass.get(k) else "-"
                 for k in ("fs_export", "fs_noexport"))))
         md += ["", "flowscope's first pass through the file (creating the flows), flows/s with / "
-               "without the export lcore: " + "; ".join(passes) + ".",
+               "without the export lcore: " + "; ".join(passes) + " (-: every flow existed "
+               "by the first 1-second sample, too soon to rate).",
                "", "Commands (largest point):", ""] + ["    " + c for c in cmds]
         self.md["floor"] = md
 
