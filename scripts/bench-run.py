@@ -25,7 +25,8 @@ OUT/results.md and the plots OUT/*.png (gnuplot):
            1000-flow baseline, per flow;
   export   tests/bench/bench_export (render + write per record, each sink)
            and end to end: flow_end NDJSON records per second through the
-           export lcore on a pcap of many short flows.
+           export lcore on a pcap of many short flows, fed by one worker
+           and by two (the faster counts).
 
 Every figure gets a ratio against the floor or peer measured in the same
 run, or against its target where there is nothing to compare with; the
@@ -70,6 +71,7 @@ QUICK = {
     "offline_repeat": 1,
     "memory_flows": [100000],
     "export_events": 100000,
+    "export_repeat": 1,
     "export_flows": 100000,
 }
 FULL = {
@@ -82,6 +84,7 @@ FULL = {
     "offline_repeat": 3,
     "memory_flows": [1000000, 4000000],
     "export_events": 2000000,
+    "export_repeat": 3,
     "export_flows": 1000000,
 }
 
@@ -604,46 +607,107 @@ class Bench:
         md = []
         exe = os.path.join(self.bench_dir, "bench_export")
         if os.path.exists(exe):
-            d = tempfile.mkdtemp(dir=self.shm)
-            argv = [exe, "--events", str(self.p["export_events"]), "--dir", d]
-            log("export: " + " ".join(argv))
-            r = subprocess.run(argv, capture_output=True, text=True)
-            shutil.rmtree(d, ignore_errors=True)
-            if r.returncode == 0:
-                md += ["`bench_export --events %d` (render + write(2) to tmpfs per record, one "
-                       "core):" % self.p["export_events"], "", "```", r.stdout.rstrip(), "```", ""]
+            # Best of export_repeat runs per sink, as the offline section
+            # takes the best of its runs: a fresh tmpfs file's pages cost
+            # several times more while the host is slow to back them.
+            best, outs = {}, []
+            argv = [exe, "--events", str(self.p["export_events"]), "--dir", "DIR"]
+            for i in range(self.p["export_repeat"]):
+                d = tempfile.mkdtemp(dir=self.shm)
+                argv[-1] = d
+                log("export: %s (run %d/%d)" % (" ".join(argv), i + 1,
+                                                 self.p["export_repeat"]))
+                r = subprocess.run(argv, capture_output=True, text=True)
+                shutil.rmtree(d, ignore_errors=True)
+                if r.returncode != 0:
+                    self.note("export", "bench_export failed: " + r.stderr.strip()[-200:])
+                    continue
+                outs.append(r.stdout.rstrip())
                 for line in r.stdout.splitlines():
                     f = line.split()
                     if len(f) >= 2 and re.fullmatch(r"\d+", f[1]):
-                        v = float(f[1])
-                        tgt = f[0] == "ndjson"
-                        self.row("export", "records_per_s_" + f[0], self.p["export_events"],
-                                 "%.0f" % v, "records/s", v / TARGETS["export"] if tgt else None,
-                                 "target 1M/s" if tgt else "", 1.0 if tgt else None)
-            else:
-                self.note("export", "bench_export failed: " + r.stderr.strip()[-200:])
+                        best[f[0]] = max(best.get(f[0], 0.0), float(f[1]))
+            if outs:
+                md += ["`bench_export --events %d` (render + write(2) to tmpfs per record, one "
+                       "core), %d run%s; the figures are the best run of each sink:" %
+                       (self.p["export_events"], len(outs), "s" if len(outs) > 1 else ""), "",
+                       "```", "\n\n".join(outs), "```", ""]
+            for sink, v in best.items():
+                tgt = sink == "ndjson"
+                self.row("export", "records_per_s_" + sink, self.p["export_events"],
+                         "%.0f" % v, "records/s", v / TARGETS["export"] if tgt else None,
+                         "target 1M/s" if tgt else "", 1.0 if tgt else None)
         else:
             self.note("export", "bench_export not built")
-        # End to end: many short flows through the export lcore.
+        # End to end: many short flows through the export lcore, fed by one
+        # worker and by two (--rx-lcores 2: each reads the file and keeps
+        # half the flows); the target takes the faster, as the offline
+        # section does.
         nfl = self.p["export_flows"]
         pcap = self.pcap("export-churn-%d" % nfl, "--packets", nfl * 7, "--flows", 1000,
                          "--rate", 160000, "--tcp-sessions", "--size", FRAME)
-        out = os.path.join(self.shm, "export.ndjson")
         # 160K flows/s of packet time, closed flows linger 1-2 s: at most
         # ~330K flows in the table.
-        maxf = str(min(nfl + nfl // 4, 524288))
-        opts = ["--max-flows", maxf, "--timeout-tcp-closed", "1", "--no-reassembly",
+        maxf = min(nfl + nfl // 4, 524288)
+        opts = ["--timeout-tcp-closed", "1", "--no-reassembly",
                 "--set", "parsers.enabled=[]", "--events", "flow_end"]
-        argv = [self.flowscope, "--pcap", pcap] + opts + ["--output", "ndjson:" + out]
         base = [self.flowscope, "--pcap", self.pcap("floor-udp64-1000", "--packets", 1000,
                                                     "--flows", 1000, "--popularity",
                                                     "roundrobin", "--proto", "udp", "--size",
-                                                    FRAME)] + opts + ["--output",
-                                                                      "ndjson:/dev/null"]
+                                                    FRAME),
+                "--max-flows", str(maxf)] + opts + ["--output", "ndjson:/dev/null"]
         log("export: end to end, %d short flows" % nfl)
         bwall = self.timed(base)[0]
-        # Watch the output grow: the records are written between its first
-        # and its last change.
+        runs = []
+        for workers in (1, 2):
+            more = (["--max-flows", str(maxf)] if workers == 1 else
+                    ["--rx-lcores", str(workers), "--max-flows", str(maxf // workers)])
+            log("export: end to end, %d worker%s" % (workers, "s" if workers > 1 else ""))
+            r = self.e2e_run([self.flowscope, "--pcap", pcap] + more + opts, bwall)
+            if r is None:
+                continue
+            r["workers"] = workers
+            runs.append(r)
+            self.row("export", "e2e_flow_end_per_s_%dw" % workers, r["ends"],
+                     "%.0f" % r["rate"] if r["rate"] else "", "records/s",
+                     note="records / (last write - first write) = %.2f s" % r["window"])
+        if not runs:
+            self.md["export"] = md
+            return
+        best = max(runs, key=lambda r: r["rate"] or 0)
+        self.row("export", "e2e_flow_end_per_s", best["ends"],
+                 "%.0f" % best["rate"] if best["rate"] else "", "records/s",
+                 best["rate"] / TARGETS["export"] if best["rate"] else None, "target 1M/s", 1.0,
+                 "%d worker(s): records / (last write - first write) = %.2f s" %
+                 (best["workers"], best["window"]))
+        self.row("export", "e2e_flow_end_per_s_wall", best["ends"],
+                 "%.0f" % best["rate_wall"] if best["rate_wall"] else "", "records/s",
+                 best["rate_wall"] / TARGETS["export"] if best["rate_wall"] else None,
+                 "target 1M/s", 1.0, "records / (wall %.2f s - start-up and exit %.2f s)" %
+                 (best["wall"], bwall))
+        md += ["End to end: `flowscope --pcap` of %s short TCP sessions (fsgen --rate, %d "
+               "packets), tracking only, `--events flow_end`, NDJSON to a tmpfs file through the "
+               "export lcore, fed by one worker and by two (`--rx-lcores 2`); the target takes "
+               "the faster. Records/s while records were being written = records / (the file's "
+               "last change - its first); whole run = records / (wall - start-up and exit, "
+               "%.2f s for a 1000-packet run with the same options)." % (fmt_num(nfl), nfl * 7,
+                                                                         bwall), "",
+               "| workers | flow_end records | sink written | writing s | records/s while "
+               "writing | wall s | records/s whole run |", "|---|---|---|---|---|---|---|"]
+        for r in runs:
+            md.append("| %d | %d | %s | %.2f | %s | %.2f | %s |" %
+                      (r["workers"], r["ends"], r["written"], r["window"],
+                       ("**%s**" if r is best else "%s") %
+                       (fmt_num(r["rate"]) if r["rate"] else "-"), r["wall"],
+                       fmt_num(r["rate_wall"]) if r["rate_wall"] else "-"))
+        md += ["", "Commands:", ""] + ["    " + self.show(r["argv"]) for r in runs]
+        self.md["export"] = md
+
+    def e2e_run(self, argv, bwall):
+        """One end-to-end export run, its output watched as it grows; None if it failed."""
+        out = os.path.join(self.shm, "export.ndjson")
+        argv = argv + ["--output", "ndjson:" + out]
+        # The records are written between the file's first and last change.
         growth, stop = [], threading.Event()
 
         def watch():
@@ -660,44 +724,29 @@ class Bench:
 
         th = threading.Thread(target=watch, daemon=True)
         th.start()
-        wall, rss, cpu, rc, err = self.timed(argv)
+        wall, _, _, rc, err = self.timed(argv)
         stop.set()
         th.join()
         if rc != 0:
-            self.note("export", "end-to-end run failed: exit %d: %s" % (rc, err.strip()[-200:]))
-            self.md["export"] = md
-            return
+            self.note("export", "end-to-end run failed: exit %d: %s: %s" %
+                      (rc, self.show(argv), err.strip()[-200:]))
+            return None
         ends, st = 0, None
         with open(out) as f:
             for line in f:
-                if line.startswith('{"type":"flow_end"') or '"type":"flow_end"' in line[:40]:
+                if '"type":"flow_end"' in line[:40]:
                     ends += 1
                 elif '"type":"stats"' in line:
                     st = json.loads(line)
         os.unlink(out)
         grown = [g for g in growth if g[1] > 0]
         window = grown[-1][0] - grown[0][0] if len(grown) > 1 else 0
-        rate = ends / window if window > 0 else None
         net = wall - bwall
-        rate_wall = ends / net if net > 0 else None
-        written = st["sinks"][0].get("written") if st and st.get("sinks") else None
-        self.row("export", "e2e_flow_end_per_s", ends, "%.0f" % rate if rate else "",
-                 "records/s", rate / TARGETS["export"] if rate else None, "target 1M/s", 1.0,
-                 "records / (last write - first write) = %.2f s" % window)
-        self.row("export", "e2e_flow_end_per_s_wall", ends,
-                 "%.0f" % rate_wall if rate_wall else "", "records/s",
-                 rate_wall / TARGETS["export"] if rate_wall else None, "target 1M/s", 1.0,
-                 "records / (wall %.2f s - start-up and exit %.2f s)" % (wall, bwall))
-        md += ["End to end: `flowscope --pcap` of %s short TCP sessions (fsgen --rate, %d "
-               "packets), tracking only, `--events flow_end`, NDJSON to a tmpfs file through the "
-               "export lcore: %d flow_end records (the sink counted %s). The file grew for "
-               "%.2f s: **%s records/s** while records were being written. Whole run: %.2f s "
-               "wall, of which %.2f s is start-up and exit (a 1000-packet run with the same "
-               "options): %s records/s. Command:" %
-               (fmt_num(nfl), nfl * 7, ends, written, window, fmt_num(rate) if rate else "-",
-                wall, bwall, fmt_num(rate_wall) if rate_wall else "-"),
-               "", "    " + self.show(argv)]
-        self.md["export"] = md
+        return {"argv": argv, "ends": ends, "window": window, "wall": wall,
+                "rate": ends / window if window > 0 else None,
+                "rate_wall": ends / net if net > 0 else None,
+                "written": (st["sinks"][0].get("written")
+                            if st and st.get("sinks") else None)}
 
     # ------------------------------------------------------------ output
     def write(self):
