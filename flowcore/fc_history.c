@@ -403,25 +403,47 @@ fc_history_flip_retro(struct fc_history *h)
 	zset_len(h, n + 1);
 }
 
-const char *
-fc_history_zeek(struct fc_history *h)
+unsigned int
+fc_history_zeek_to(const struct fc_history *h, char *dst, size_t cap)
 {
 	unsigned int n = zlen(h), i;
 
+	if (cap == 0)
+		return 0;
+	if (n > cap - 1)
+		n = (unsigned int)(cap - 1);
 	for (i = 0; i < n; i++)
-		h->zbuf[i] = zchar(zget(h, i));
-	h->zbuf[n] = '\0';
+		dst[i] = zchar(zget(h, i));
+	dst[n] = '\0';
+	return n;
+}
+
+unsigned int
+fc_history_fs_to(const struct fc_history *h, char *dst, size_t cap)
+{
+	unsigned int n = flen(h), i;
+
+	if (cap == 0)
+		return 0;
+	if (n > cap - 1)
+		n = (unsigned int)(cap - 1);
+	for (i = 0; i < n; i++)
+		dst[i] = fs_char[(h->w[1] >> (i * F_BITS)) & F_MASK];
+	dst[n] = '\0';
+	return n;
+}
+
+const char *
+fc_history_zeek(struct fc_history *h)
+{
+	fc_history_zeek_to(h, h->zbuf, sizeof(h->zbuf));
 	return h->zbuf;
 }
 
 const char *
 fc_history_fs(struct fc_history *h)
 {
-	unsigned int n = flen(h), i;
-
-	for (i = 0; i < n; i++)
-		h->fbuf[i] = fs_char[(h->w[1] >> (i * F_BITS)) & F_MASK];
-	h->fbuf[n] = '\0';
+	fc_history_fs_to(h, h->fbuf, sizeof(h->fbuf));
 	return h->fbuf;
 }
 

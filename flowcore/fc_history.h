@@ -35,6 +35,7 @@
 #ifndef FC_HISTORY_H
 #define FC_HISTORY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fc_common.h"
@@ -311,6 +312,18 @@ const char *fc_history_zeek(struct fc_history *h);
  *         call on h).
  */
 const char *fc_history_fs(struct fc_history *h);
+
+/**
+ * Zeek history string written straight into a caller's buffer (the
+ * history is left as it is): at most cap - 1 letters, NUL-terminated.
+ * @return the letters written (0 if cap is 0: nothing written).
+ */
+unsigned int fc_history_zeek_to(const struct fc_history *h, char *dst,
+				size_t cap);
+
+/** flowscope history string into a caller's buffer, as fc_history_zeek_to(). */
+unsigned int fc_history_fs_to(const struct fc_history *h, char *dst,
+			      size_t cap);
 
 /** Originator (upper-case) character of a letter; '?' if out of range. */
 char fc_history_letter_char(unsigned int l);

@@ -718,8 +718,8 @@ flow_record(struct fc_tracker *tr, const struct fc_flow_key *k,
 			 k->proto == IPPROTO_UDP ?
 			 fc_tcp_conn_state_udp((uint8_t)fc_flow_seen(f)) : "OTH");
 	}
-	str_copy(e->history, sizeof(e->history), fc_history_zeek(&h));
-	str_copy(e->fs_history, sizeof(e->fs_history), fc_history_fs(&h));
+	fc_history_zeek_to(&h, e->history, sizeof(e->history));
+	fc_history_fs_to(&h, e->fs_history, sizeof(e->fs_history));
 }
 
 /* The session handle of a flow: in the record (datagrams) or the extension (TCP). */

@@ -361,6 +361,53 @@ test_history_udp(void **state)
 	assert_string_equal(fc_history_zeek(&h), "^dD");
 }
 
+/*
+ * The renderers into a caller's buffer: the same strings as
+ * fc_history_zeek()/fc_history_fs() with room for them, cut to cap - 1
+ * letters with less, nothing written with cap 0, the history unchanged.
+ */
+static void
+test_history_render_to(void **state)
+{
+	struct fc_history h;
+	char z[FC_HISTORY_ZEEK_LEN + 1], f[FC_HISTORY_FS_LEN + 1], small[4];
+	char none = 'x';
+
+	(void)state;
+	fc_history_init(&h);
+	assert_int_equal(fc_history_zeek_to(&h, z, sizeof(z)), 0);
+	assert_string_equal(z, "");
+	assert_int_equal(fc_history_fs_to(&h, f, sizeof(f)), 0);
+	assert_string_equal(f, "");
+	fc_history_seq(&h, ORIG, FC_HIST_SYN, 0);
+	fc_history_seq(&h, RESP, FC_HIST_SYNACK, 0);
+	fc_history_once(&h, ORIG, FC_HIST_ACK);
+	fc_history_once(&h, ORIG, FC_HIST_DATA);
+	fc_history_once(&h, RESP, FC_HIST_DATA);
+	fc_history_seq(&h, ORIG, FC_HIST_FIN, 0);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_SYN, 0);
+	fc_history_fs_packet(&h, RESP, FC_TCP_SYN | FC_TCP_ACK, 0);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_ACK, 10);
+	fc_history_fs_packet(&h, RESP, FC_TCP_ACK, 10);
+	fc_history_fs_packet(&h, ORIG, FC_TCP_FIN | FC_TCP_ACK, 0);
+	assert_int_equal(fc_history_zeek_to(&h, z, sizeof(z)), 6);
+	assert_string_equal(z, fc_history_zeek(&h));
+	assert_string_equal(z, "ShADdF");
+	assert_int_equal(fc_history_fs_to(&h, f, sizeof(f)), 5);
+	assert_string_equal(f, fc_history_fs(&h));
+	assert_string_equal(f, "SsDdF");
+	assert_int_equal(fc_history_zeek_to(&h, small, sizeof(small)), 3);
+	assert_string_equal(small, "ShA");
+	assert_int_equal(fc_history_fs_to(&h, small, sizeof(small)), 3);
+	assert_string_equal(small, "SsD");
+	assert_int_equal(fc_history_zeek_to(&h, &none, 0), 0);
+	assert_int_equal(fc_history_fs_to(&h, &none, 0), 0);
+	assert_int_equal(none, 'x');
+	/* Rendering took nothing away. */
+	assert_string_equal(fc_history_zeek(&h), "ShADdF");
+	assert_string_equal(fc_history_fs(&h), "SsDdF");
+}
+
 int
 main(void)
 {
@@ -377,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_history_core_and_extension),
 		cmocka_unit_test(test_history_letter_table),
 		cmocka_unit_test(test_history_udp),
+		cmocka_unit_test(test_history_render_to),
 	};
 
 	return cmocka_run_group_tests(tests, fctest_eal_setup,
