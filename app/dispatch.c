@@ -48,7 +48,7 @@ worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
 {
 	const struct fc_tracker_params *tp = &ctx->opt.tracker;
 	struct fc_pkt_meta meta;
-	struct fc_flow_key k, c;
+	struct fc_flow_key k;
 	const uint8_t *data;
 	uint32_t len = m->pkt_len < SCRATCH_LEN ? m->pkt_len : SCRATCH_LEN;
 	uint32_t h;
@@ -63,12 +63,11 @@ worker_of(const struct app_ctx *ctx, struct rte_mbuf *m, uint8_t *scratch)
 	/* Read off the headers where it can be, else decoded and keyed. */
 	if (fc_key_share_frame(&tp->key, &tp->pkt, data, len, tp->hash_seed, &h) != 0) {
 		fc_pkt_decode(data, len, 0, &tp->pkt, &meta);
-		if (fc_key_make(&tp->key, &meta, 0, &k, &dir) != 0)
+		if (fc_key_share_decoded(&tp->key, &tp->pkt, &meta, tp->hash_seed,
+					 &k, &dir, &h) != 0)
 			return 0;
-		h = fc_key_share_hash(fc_key_carrier(&tp->pkt, &meta, &k, &c) ? &c : &k,
-				      tp->hash_seed);
 	}
-	return (unsigned int)(((uint64_t)h * ctx->n_workers) >> 32);
+	return fc_key_share_index(h, ctx->n_workers);
 }
 
 int

@@ -474,14 +474,6 @@ teredo_client_side(const struct fc_pkt_layer *o, const struct fc_pkt_layer *in)
 	return -1;
 }
 
-/* A UDP port that makes a carrier of its datagram: VXLAN's or GTP-U's. */
-static inline int
-carrier_port(const struct fc_pkt_params *pp, uint16_t port)
-{
-	return port == (pp->vxlan_port ? pp->vxlan_port : 4789) ||
-		port == (pp->gtpu_port ? pp->gtpu_port : 2152);
-}
-
 int
 fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 	       const struct fc_flow_key *k, struct fc_flow_key *out)
@@ -500,7 +492,7 @@ fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 	case IPPROTO_UDP:
 		if (!o->has_l4)
 			return 0;
-		if (carrier_port(pp, o->sport) || carrier_port(pp, o->dport))
+		if (fc_pkt_tunnel_port(pp, o->sport, o->dport))
 			break;
 		if (o->dport == TEREDO_PORT && o->sport != TEREDO_PORT)
 			side = 0;
@@ -550,28 +542,37 @@ fc_key_share_hash(const struct fc_flow_key *k, uint32_t seed)
 }
 
 int
+fc_key_share_decoded(const struct fc_key_params *kp,
+		     const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
+		     uint32_t seed, struct fc_flow_key *k, uint8_t *dir,
+		     uint32_t *hash)
+{
+	struct fc_flow_key c;
+
+	if (fc_key_make(kp, m, 0, k, dir) != 0)
+		return -1;
+	*hash = fc_key_share_hash(fc_key_carrier(pp, m, k, &c) ? &c : k, seed);
+	return 0;
+}
+
+int
 fc_key_share_frame(const struct fc_key_params *kp,
 		   const struct fc_pkt_params *pp, const uint8_t *frame,
 		   uint32_t cap_len, uint32_t seed, uint32_t *hash)
 {
-	static const struct fc_key_params kdef;
-	static const struct fc_pkt_params pdef;
+	uint8_t mode = kp != NULL ? kp->mode : FC_KEY_5TUPLE;
 	struct fc_pkt_peek p;
 
-	if (kp == NULL)
-		kp = &kdef;
-	if (pp == NULL)
-		pp = &pdef;
-	if (kp->mode == FC_KEY_MAC_PAIR || kp->mode >= FC_KEY_MODE_MAX ||
+	/* fc_pkt_peek() leaves the VXLAN and GTP-U carriers to the decoder. */
+	if (mode == FC_KEY_MAC_PAIR || mode >= FC_KEY_MODE_MAX ||
 	    !fc_pkt_peek(frame, cap_len, pp, &p))
 		return -1;
-	/* A datagram that fc_key_carrier() may narrow: decode it. */
+	/* A Teredo server datagram, which fc_key_carrier() narrows: decode it. */
 	if (p.proto == IPPROTO_UDP &&
-	    (carrier_port(pp, p.sport) || carrier_port(pp, p.dport) ||
-	     p.sport == TEREDO_PORT || p.dport == TEREDO_PORT))
+	    (p.sport == TEREDO_PORT || p.dport == TEREDO_PORT))
 		return -1;
 	/* The fields fc_key_make() puts in the key. */
-	if (kp->mode == FC_KEY_IP_PAIR)
+	if (mode == FC_KEY_IP_PAIR)
 		*hash = share_mix(p.src, p.dst, 0, 0, 0, seed);
 	else
 		*hash = share_mix(p.src, p.dst, p.sport, p.dport, p.proto, seed);

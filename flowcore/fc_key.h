@@ -133,6 +133,24 @@ int fc_key_carrier(const struct fc_pkt_params *pp, const struct fc_pkt_meta *m,
 /** Share hash of a (layer 0, carrier-narrowed) key. */
 uint32_t fc_key_share_hash(const struct fc_flow_key *k, uint32_t seed);
 
+/** The share (0 .. n - 1) that share hash h gives among n. */
+static inline unsigned int
+fc_key_share_index(uint32_t h, unsigned int n)
+{
+	return (unsigned int)(((uint64_t)h * n) >> 32);
+}
+
+/**
+ * Share hash of a decoded frame: its layer-0 key is made into *k and *dir
+ * (fc_key_make(), for the caller to keep) and hashed as fc_key_carrier()
+ * narrows it.
+ * @return 0 with *hash set, or -1: the frame has no layer-0 key.
+ */
+int fc_key_share_decoded(const struct fc_key_params *kp,
+			 const struct fc_pkt_params *pp,
+			 const struct fc_pkt_meta *m, uint32_t seed,
+			 struct fc_flow_key *k, uint8_t *dir, uint32_t *hash);
+
 /**
  * Share hash of a frame without decoding it, where the frame is plain
  * enough for that: fc_pkt_peek() reads it and it is not a datagram that

@@ -1019,6 +1019,18 @@ engine_alloc(struct fc_l7_engine *e, const char *type, size_t size)
 	return m;
 }
 
+/* The defaults of unset engine parameters. */
+static void
+engine_defaults(struct fc_l7_engine_params *p)
+{
+	if (p->max_sessions == 0)
+		p->max_sessions = 16384;
+	if (p->probe_limit == 0)
+		p->probe_limit = 4096;
+	if (p->tail_buffers == 0)
+		p->tail_buffers = 512;
+}
+
 /* The largest state and tail of the parsers params enable; 0 if none. */
 static unsigned int
 engine_sizes(const struct fc_l7_engine_params *p, uint32_t *state, uint32_t *tail)
@@ -1042,15 +1054,17 @@ engine_sizes(const struct fc_l7_engine_params *p, uint32_t *state, uint32_t *tai
 uint64_t
 fc_l7_engine_memory_need(const struct fc_l7_engine_params *p)
 {
-	uint64_t sessions = p->max_sessions != 0 ? p->max_sessions : 16384;
-	uint64_t tails = p->tail_buffers != 0 ? p->tail_buffers : 512;
+	struct fc_l7_engine_params d = *p;
 	uint32_t state, tail;
 
-	if (engine_sizes(p, &state, &tail) == 0)
+	engine_defaults(&d);
+	if (engine_sizes(&d, &state, &tail) == 0)
 		return 0;
 	return sizeof(struct fc_l7_engine) +
-		sessions * (sizeof(struct l7_session) + RTE_ALIGN_CEIL(state, 16)) +
-		tails * (tail + sizeof(uint32_t)) + 5 * RTE_CACHE_LINE_SIZE;
+		(uint64_t)d.max_sessions * (sizeof(struct l7_session) +
+					    RTE_ALIGN_CEIL(state, 16)) +
+		(uint64_t)d.tail_buffers * (tail + sizeof(uint32_t)) +
+		5 * RTE_CACHE_LINE_SIZE;
 }
 
 struct fc_l7_engine *
@@ -1058,7 +1072,7 @@ fc_l7_engine_create(const struct fc_l7_engine_params *params)
 {
 	struct fc_l7_engine *e;
 	const struct fc_l7_parser *const *list;
-	uint32_t state = 16, tail = 64;
+	uint32_t state, tail;
 
 	if (params == NULL || params->name == NULL ||
 	    params->max_sessions > (1u << 24) || params->tail_buffers > (1u << 20)) {
@@ -1073,12 +1087,7 @@ fc_l7_engine_create(const struct fc_l7_engine_params *params)
 	}
 	e->memory = sizeof(*e);
 	e->p = *params;
-	if (e->p.max_sessions == 0)
-		e->p.max_sessions = 16384;
-	if (e->p.probe_limit == 0)
-		e->p.probe_limit = 4096;
-	if (e->p.tail_buffers == 0)
-		e->p.tail_buffers = 512;
+	engine_defaults(&e->p);
 	list = e->p.parsers != NULL ? e->p.parsers : fc_l7_registry;
 	for (unsigned int i = 0; list[i] != NULL; i++) {
 		const struct fc_l7_parser *ps = list[i];
@@ -1097,10 +1106,8 @@ fc_l7_engine_create(const struct fc_l7_engine_params *params)
 			return NULL;
 		}
 		e->parsers[e->n_parsers++] = ps;
-		state = RTE_MAX(state, ps->state_size);
-		tail = RTE_MAX(tail, ps->max_tail);
 	}
-	if (e->n_parsers == 0) {
+	if (engine_sizes(&e->p, &state, &tail) == 0) {
 		rte_free(e);
 		rte_errno = EINVAL;
 		return NULL;

@@ -101,8 +101,6 @@
 #define FC_GRE_VER  0x0007
 
 #define FC_VXLAN_I       0x08
-#define FC_VXLAN_PORT    4789
-#define FC_GTPU_PORT     2152
 #define FC_GTPU_GPDU     0xff
 #define FC_GTPU_E        0x04
 #define FC_GTPU_OPT      0x07 /* E, S or PN: the 4 optional bytes are present */
@@ -546,20 +544,6 @@ fc_decap_of(const struct fc_pkt_params *prm, unsigned int kind)
 	return d < FC_DECAP_MAX ? d : FC_DECAP_BOTH;
 }
 
-/** 1 if a UDP layer has the VXLAN or the GTP-U port on either side. */
-static inline int
-fc_udp_tunnel_port(const struct fc_pkt_layer *l, const struct fc_pkt_params *prm)
-{
-	uint16_t vx = FC_VXLAN_PORT, gt = FC_GTPU_PORT;
-
-	if (prm != NULL && prm->vxlan_port != 0)
-		vx = prm->vxlan_port;
-	if (prm != NULL && prm->gtpu_port != 0)
-		gt = prm->gtpu_port;
-	return l->sport == vx || l->dport == vx || l->sport == gt ||
-		l->dport == gt;
-}
-
 /**
  * Tunnel kind a decoded layer may carry, from its protocol and ports only:
  * GRE, IP-in-IP, or UDP to/from the VXLAN or GTP-U port (destination port
@@ -568,7 +552,7 @@ fc_udp_tunnel_port(const struct fc_pkt_layer *l, const struct fc_pkt_params *prm
 static inline unsigned int
 fc_tun_kind(const struct fc_pkt_layer *l, const struct fc_pkt_params *prm)
 {
-	uint16_t vx = FC_VXLAN_PORT, gt = FC_GTPU_PORT;
+	uint16_t vx, gt;
 
 	if (l->frag == FC_FRAG_LATER)
 		return FC_TUN_NONE;
@@ -581,10 +565,8 @@ fc_tun_kind(const struct fc_pkt_layer *l, const struct fc_pkt_params *prm)
 	case FC_IPPROTO_UDP:
 		if (!l->has_l4)
 			return FC_TUN_NONE;
-		if (prm != NULL && prm->vxlan_port != 0)
-			vx = prm->vxlan_port;
-		if (prm != NULL && prm->gtpu_port != 0)
-			gt = prm->gtpu_port;
+		vx = fc_pkt_vxlan_port(prm);
+		gt = fc_pkt_gtpu_port(prm);
 		if (l->dport == vx)
 			return FC_TUN_VXLAN;
 		if (l->dport == gt)
@@ -1039,17 +1021,20 @@ fc_fast_take(const uint8_t *frame, uint32_t cap_len, struct fc_fast *x)
 }
 
 /*
- * Whether the fast path's UDP datagram l (payload at pay) may be a tunnel:
- * on a VXLAN or GTP-U port, or able to hold what fc_tun_teredo() accepts
- * (40 bytes or more, opening with 0x00 or an IPv6 version nibble; Teredo
- * runs on any port).
+ * Whether a UDP datagram the fast path takes (x, ports sport and dport)
+ * may be a tunnel: on a VXLAN or GTP-U port, or able to hold what
+ * fc_tun_teredo() accepts (40 bytes or more, opening with 0x00 or an IPv6
+ * version nibble; Teredo runs on any port).
  */
 static inline int
-fc_fast_udp_tunnel(const uint8_t *frame, const struct fc_pkt_layer *l,
-		   uint32_t pay, const struct fc_pkt_params *params)
+fc_fast_udp_tunnel(const uint8_t *frame, const struct fc_fast *x,
+		   uint16_t sport, uint16_t dport,
+		   const struct fc_pkt_params *params)
 {
-	return fc_udp_tunnel_port(l, params) ||
-		(l->payload_cap >= 40 &&
+	uint32_t pay = x->l4 + FC_UDP_HLEN;
+
+	return fc_pkt_tunnel_port(params, sport, dport) ||
+		(x->cap_end - pay >= 40 &&
 		 (frame[pay] == 0 || (frame[pay] >> 4) == 6));
 }
 
@@ -1113,7 +1098,7 @@ fc_pkt_decode(const uint8_t *frame, uint32_t cap_len, uint32_t wire_len,
 	l->proto = x.proto;
 	l->has_l4 = 1;
 	if (x.proto == FC_IPPROTO_UDP) {
-		if (fc_fast_udp_tunnel(frame, l, pay, params))
+		if (fc_fast_udp_tunnel(frame, &x, l->sport, l->dport, params))
 			return fc_dec_tunnels(frame, params, m);
 		return FC_PKT_OK;
 	}
@@ -1140,20 +1125,18 @@ int
 fc_pkt_peek(const uint8_t *frame, uint32_t cap_len,
 	    const struct fc_pkt_params *params, struct fc_pkt_peek *p)
 {
-	struct fc_pkt_layer l;
 	const uint8_t *h, *t;
 	struct fc_fast x;
+	uint16_t sport, dport;
 
 	if (!fc_fast_take(frame, cap_len, &x))
 		return 0;
 	t = frame + x.l4;
-	l.sport = fc_be16(t);
-	l.dport = fc_be16(t + 2);
-	if (x.proto == FC_IPPROTO_UDP) {
-		l.payload_cap = (uint16_t)(x.cap_end - x.l4 - FC_UDP_HLEN);
-		if (fc_fast_udp_tunnel(frame, &l, x.l4 + FC_UDP_HLEN, params))
-			return 0;
-	}
+	sport = fc_be16(t);
+	dport = fc_be16(t + 2);
+	if (x.proto == FC_IPPROTO_UDP &&
+	    fc_fast_udp_tunnel(frame, &x, sport, dport, params))
+		return 0;
 	h = frame + x.off;
 	/* Whole words: the caller reads them back as such. */
 	if (x.type == FC_ETH_P_IPV4) {
@@ -1170,8 +1153,8 @@ fc_pkt_peek(const uint8_t *frame, uint32_t cap_len,
 		memcpy(p->dst, h + 24, 16);
 		p->ip_version = 6;
 	}
-	p->sport = l.sport;
-	p->dport = l.dport;
+	p->sport = sport;
+	p->dport = dport;
 	p->proto = x.proto;
 	return 1;
 }

@@ -112,6 +112,33 @@ struct fc_pkt_params {
 	uint16_t gtpu_port;        /**< UDP port of GTP-U; 0 means 2152 */
 };
 
+/** The VXLAN port of decode parameters (NULL: defaults). */
+static inline uint16_t
+fc_pkt_vxlan_port(const struct fc_pkt_params *prm)
+{
+	return prm != NULL && prm->vxlan_port != 0 ? prm->vxlan_port : 4789;
+}
+
+/** The GTP-U port of decode parameters (NULL: defaults). */
+static inline uint16_t
+fc_pkt_gtpu_port(const struct fc_pkt_params *prm)
+{
+	return prm != NULL && prm->gtpu_port != 0 ? prm->gtpu_port : 2152;
+}
+
+/**
+ * 1 if a UDP datagram between ports sport and dport is on the VXLAN or the
+ * GTP-U port on either side: a tunnel carrier by its ports alone.
+ */
+static inline int
+fc_pkt_tunnel_port(const struct fc_pkt_params *prm, uint16_t sport,
+		   uint16_t dport)
+{
+	uint16_t vx = fc_pkt_vxlan_port(prm), gt = fc_pkt_gtpu_port(prm);
+
+	return sport == vx || dport == vx || sport == gt || dport == gt;
+}
+
 /** IP fragment position of a layer. */
 enum fc_frag {
 	FC_FRAG_NONE = 0, /**< not a fragment */

@@ -243,14 +243,32 @@ mem_sum(struct rte_mempool *mp, void *opaque, struct rte_mempool_memhdr *h,
 #define POOL_OVERHEAD(n) ((uint64_t)RTE_MAX_LCORE * sizeof(struct rte_mempool_cache) + \
 			  (uint64_t)rte_align64pow2((n) + 1) * sizeof(void *) + (64u << 10))
 
+/* The defaults of unset parameters. */
+static void
+reasm_defaults(struct fc_reasm_params *p)
+{
+	if (p->max_streams == 0)
+		p->max_streams = 65536;
+	if (p->memcap == 0)
+		p->memcap = UINT64_C(64) << 20;
+	if (p->side_cap == 0)
+		p->side_cap = 256u << 10;
+	if (p->max_ooo_segs == 0)
+		p->max_ooo_segs = 256;
+	if (p->ooo_deadline_ms == 0)
+		p->ooo_deadline_ms = 1000;
+}
+
 uint64_t
 fc_reasm_memory_need(const struct fc_reasm_params *p)
 {
-	uint64_t memcap = p->memcap != 0 ? p->memcap : UINT64_C(64) << 20;
-	uint64_t streams = p->max_streams != 0 ? p->max_streams : 65536;
+	struct fc_reasm_params d = *p;
 	uint64_t obj = rte_mempool_calc_obj_size(CHUNK_SIZE, 0, NULL);
-	uint64_t n_chunks = memcap / obj;
+	uint64_t n_chunks, streams;
 
+	reasm_defaults(&d);
+	n_chunks = d.memcap / obj;
+	streams = d.max_streams;
 	return sizeof(struct fc_reasm) + n_chunks * obj + POOL_OVERHEAD(n_chunks) +
 		sizeof(struct stream) * (streams + 1) + sizeof(uint32_t) * streams +
 		4 * RTE_CACHE_LINE_SIZE;
@@ -285,16 +303,7 @@ fc_reasm_create(const struct fc_reasm_params *params)
 		return NULL;
 	}
 	r->p = *params;
-	if (r->p.max_streams == 0)
-		r->p.max_streams = 65536;
-	if (r->p.memcap == 0)
-		r->p.memcap = UINT64_C(64) << 20;
-	if (r->p.side_cap == 0)
-		r->p.side_cap = 256u << 10;
-	if (r->p.max_ooo_segs == 0)
-		r->p.max_ooo_segs = 256;
-	if (r->p.ooo_deadline_ms == 0)
-		r->p.ooo_deadline_ms = 1000;
+	reasm_defaults(&r->p);
 	r->deadline_ns = (uint64_t)r->p.ooo_deadline_ms * 1000000u;
 
 	/* Chunks the memcap pays for, each with the pool's own overhead. */

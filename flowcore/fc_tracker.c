@@ -436,15 +436,6 @@ fc_tracker_timeout_values(const struct fc_tracker_params *params)
 }
 
 uint64_t
-fc_tracker_table_memory_need(const struct fc_tracker_params *params)
-{
-	struct fc_tracker_params p = *params;
-
-	params_defaults(&p);
-	return fc_table_memory_need(p.max_flows, p.ext_entries);
-}
-
-uint64_t
 fc_tracker_memory_need(const struct fc_tracker_params *params)
 {
 	struct fc_tracker_params p = *params;
@@ -1533,8 +1524,8 @@ share_raw(const struct fc_tracker *tr, const struct fc_frame *fr)
 	if (fc_key_share_frame(&tr->p.key, &tr->p.pkt, fr->data, fr->cap_len,
 			       tr->p.hash_seed, &h) != 0)
 		return 0;
-	return (unsigned int)(((uint64_t)h * tr->p.share_count) >> 32) ==
-		tr->p.share_index ? 1 : -1;
+	return fc_key_share_index(h, tr->p.share_count) == tr->p.share_index ?
+		1 : -1;
 }
 
 /*
@@ -1547,16 +1538,15 @@ static int
 share_test(struct fc_tracker *tr, const struct fc_pkt_meta *m, int keyed,
 	   unsigned int u)
 {
-	struct fc_flow_key c;
 	uint32_t h;
 
-	if (!keyed || fc_key_make(&tr->p.key, m, 0, &tr->keys[u], &tr->dir[u]) != 0)
+	if (!keyed || fc_key_share_decoded(&tr->p.key, &tr->p.pkt, m,
+					   tr->p.hash_seed, &tr->keys[u],
+					   &tr->dir[u], &h) != 0)
 		return tr->p.share_index == 0 ? 0 : -1;
 	tr->hash[u] = fc_key_hash_seeded(&tr->keys[u], tr->p.hash_seed);
-	h = fc_key_share_hash(fc_key_carrier(&tr->p.pkt, m, &tr->keys[u], &c) ?
-			      &c : &tr->keys[u], tr->p.hash_seed);
-	return (unsigned int)(((uint64_t)h * tr->p.share_count) >> 32) ==
-		tr->p.share_index ? 1 : -1;
+	return fc_key_share_index(h, tr->p.share_count) == tr->p.share_index ?
+		1 : -1;
 }
 
 static void

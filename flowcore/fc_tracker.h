@@ -219,17 +219,11 @@ uint32_t fc_tracker_active(const struct fc_tracker *tr);
 unsigned int fc_tracker_timeout_values(const struct fc_tracker_params *p);
 
 /**
- * Bytes of DPDK heap the flow table of a tracker created with these
- * parameters will hold (records, extensions, rte_hash), defaults applied
- * as fc_tracker_create() applies them. For sizing the heap beforehand.
- */
-uint64_t fc_tracker_table_memory_need(const struct fc_tracker_params *p);
-
-/**
  * Bytes of DPDK heap a whole tracker created with these parameters will
- * hold: the flow table, the event buffer, reassembly and the session
- * parsers when enabled (each module's own reckoning). All of it goes to
- * table_heap when that is set.
+ * hold, defaults applied as fc_tracker_create() applies them: the flow
+ * table, the event buffer, reassembly and the session parsers when
+ * enabled (each module's own reckoning). All of it goes to table_heap
+ * when that is set. For sizing the heap beforehand.
  */
 uint64_t fc_tracker_memory_need(const struct fc_tracker_params *p);
 

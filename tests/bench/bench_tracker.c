@@ -390,8 +390,8 @@ main(int argc, char **argv)
 
 		memset(&tp, 0, sizeof(tp));
 		tp.max_flows = max_flows + max_flows / 8;
-		/* room for the table bench's and the tracker's tables at once */
-		use_thp = app_thp_heap_create(2 * fc_tracker_table_memory_need(&tp) +
+		/* room for the table bench's table and the tracker at once */
+		use_thp = app_thp_heap_create(2 * fc_tracker_memory_need(&tp) +
 					      (64u << 20), &why) > 0;
 	}
 	cpu_model(cpu, sizeof(cpu));
