@@ -531,14 +531,11 @@ share_keyed(const struct fc_key_params *kp, const uint8_t *f, uint32_t len,
 {
 	static const struct fc_pkt_params pp;
 	struct fc_pkt_meta m;
-	struct fc_flow_key k, c;
+	struct fc_flow_key k;
 	uint8_t d;
 
 	fc_pkt_decode(f, len, 0, &pp, &m);
-	if (fc_key_make(kp, &m, 0, &k, &d) != 0)
-		return -1;
-	*h = fc_key_share_hash(fc_key_carrier(&pp, &m, &k, &c) ? &c : &k, 3);
-	return 0;
+	return fc_key_share_decoded(kp, &pp, &m, 3, &k, &d, h);
 }
 
 /* One Ethernet frame: IPv4 src:sport -> dst:dport, TCP or UDP (5 bytes). */

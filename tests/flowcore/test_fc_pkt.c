@@ -21,6 +21,7 @@
 #include "fc_pkt.h"
 
 #include "eal.h"
+#include "peek_check.h"
 #include "pktgen.h"
 
 /** A frame being built and its final length. */
@@ -2084,49 +2085,32 @@ shared_pcap_dir(char *buf, size_t len)
 static unsigned long peeked, shared_raw;
 
 /*
- * fc_pkt_peek() on a frame that fc_pkt_decode() decoded into a (status
- * sa): where it takes the frame, the decoder gives one OK layer with the
- * same addresses, ports and protocol. fc_key_share_frame(), in every key
- * mode, gives where it takes the frame the share hash of its decoded,
- * keyed and carrier-narrowed layer 0 (fc_key.h, SHARES).
+ * The frame read off its headers against what fc_pkt_decode() made of it
+ * (a): tests/helpers/peek_check.h.
  */
 static void
 diff_peek_share(const uint8_t *frame, uint32_t len,
 		const struct fc_pkt_params *prm, const struct fc_pkt_meta *a,
-		enum fc_pkt_status sa, const char *where)
+		const char *where)
 {
-	static const struct fc_pkt_params none;
-	const struct fc_pkt_params *pp = prm != NULL ? prm : &none;
-	struct fc_pkt_peek p;
-	unsigned int mode;
+	struct fctest_peek_check r;
 
-	if (fc_pkt_peek(frame, len, prm, &p)) {
-		const struct fc_pkt_layer *l = &a->layer[0];
-
-		peeked++;
-		if (sa != FC_PKT_OK || a->n_layers != 1 || !l->has_l4 ||
-		    l->proto != p.proto || l->ip_version != p.ip_version ||
-		    l->sport != p.sport || l->dport != p.dport ||
-		    memcmp(l->src, p.src, 16) != 0 || memcmp(l->dst, p.dst, 16) != 0)
-			fail_msg("%s (%u bytes): peek differs from the decoder", where, len);
+	switch (fctest_peek_share_check(frame, len, prm, a, &r)) {
+	case FCTEST_PEEK_DIFFERS:
+		fail_msg("%s (%u bytes): peek differs from the decoder", where, len);
+		break;
+	case FCTEST_SHARE_UNKEYED:
+		fail_msg("%s (%u bytes): shared raw but not keyed", where, len);
+		break;
+	case FCTEST_SHARE_DIFFERS:
+		fail_msg("%s (%u bytes), key mode %u: share hash %08x raw, %08x keyed",
+			 where, len, r.mode, r.raw, r.decoded);
+		break;
+	default:
+		break;
 	}
-	for (mode = 0; mode < FC_KEY_MODE_MAX; mode++) {
-		struct fc_key_params kp = { .mode = (uint8_t)mode,
-					    .flags = FC_KEY_F_VLAN | FC_KEY_F_TUNNEL_ID };
-		struct fc_flow_key k, c;
-		uint32_t h, want;
-		uint8_t dir;
-
-		if (fc_key_share_frame(&kp, prm, frame, len, 7, &h) != 0)
-			continue;
-		shared_raw++;
-		if (fc_key_make(&kp, a, 0, &k, &dir) != 0)
-			fail_msg("%s (%u bytes): shared raw but not keyed", where, len);
-		want = fc_key_share_hash(fc_key_carrier(pp, a, &k, &c) ? &c : &k, 7);
-		if (h != want)
-			fail_msg("%s (%u bytes), key mode %u: share hash %08x raw, %08x keyed",
-				 where, len, mode, h, want);
-	}
+	peeked += r.peeked;
+	shared_raw += r.shared;
 }
 
 /*
@@ -2156,7 +2140,7 @@ diff_decoders(const uint8_t *frame, uint32_t len, uint32_t wire_len,
 			 fc_pkt_status_name(sb), b.n_layers);
 	fc_pkt_stats_count(&s[0], &a);
 	fc_pkt_stats_count(&s[1], &b);
-	diff_peek_share(frame, len, prm, &a, sa, where);
+	diff_peek_share(frame, len, prm, &a, where);
 }
 
 /*

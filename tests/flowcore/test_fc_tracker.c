@@ -1143,12 +1143,8 @@ test_tracker_share(void **state)
 		struct fc_tracker *tr;
 		char name[32];
 
-		memset(&p, 0, sizeof(p));
 		snprintf(name, sizeof(name), "tr_share%u", t);
-		p.name = name;
-		p.max_flows = 256;
-		p.socket_id = SOCKET_ID_ANY;
-		p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+		params_all(&p, name, 256);
 		p.share_count = 3;
 		p.share_index = (uint8_t)t;
 		tr = fc_tracker_create(&p);
@@ -1208,10 +1204,7 @@ test_tracker_memory_need(void **state)
 			uint64_t need, len, shrink;
 			void *mem;
 
-			memset(&p, 0, sizeof(p));
-			p.max_flows = flows[fi];
-			p.socket_id = SOCKET_ID_ANY;
-			p.event_mask = FC_EV_BIT(FC_EV_MAX) - 1;
+			params_all(&p, NULL, flows[fi]);
 			p.reasm_enabled = combo & 1;
 			p.reasm.memcap = 4u << 20;
 			p.reasm.max_streams = 4096;

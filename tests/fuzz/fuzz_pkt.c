@@ -37,8 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fc_key.h"
 #include "fc_pkt.h"
+#include "peek_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -110,42 +110,15 @@ fuzz_decode_both(const uint8_t *frame, uint32_t len, uint32_t wire_len,
 	return st;
 }
 
-/**
- * The frame read off its headers, as the trackers of a shared input read
- * it: fc_pkt_peek() must give decode result m's layer-0 addresses, ports
- * and protocol, and fc_key_share_frame() the share hash of m's
- * (carrier-narrowed) layer-0 key, under every key mode.
- */
+/** The frame read off its headers agrees with the decoder (peek_check.h). */
 static void
 fuzz_peek_share(const uint8_t *frame, uint32_t len,
 		const struct fc_pkt_params *prm, const struct fc_pkt_meta *m)
 {
-	static const struct fc_pkt_params none;
-	const struct fc_pkt_params *pp = prm != NULL ? prm : &none;
-	const struct fc_pkt_layer *l = &m->layer[0];
-	struct fc_pkt_peek p;
-	unsigned int mode;
+	struct fctest_peek_check r;
 
-	if (fc_pkt_peek(frame, len, prm, &p))
-		fuzz_check(m->status == FC_PKT_OK && m->n_layers == 1 &&
-			   l->has_l4 && l->proto == p.proto &&
-			   l->ip_version == p.ip_version &&
-			   l->sport == p.sport && l->dport == p.dport &&
-			   memcmp(l->src, p.src, 16) == 0 &&
-			   memcmp(l->dst, p.dst, 16) == 0);
-	for (mode = 0; mode < FC_KEY_MODE_MAX; mode++) {
-		struct fc_key_params kp = { .mode = (uint8_t)mode,
-					    .flags = FC_KEY_F_VLAN | FC_KEY_F_TUNNEL_ID };
-		struct fc_flow_key k, c;
-		uint32_t h;
-		uint8_t dir;
-
-		if (fc_key_share_frame(&kp, prm, frame, len, 7, &h) != 0)
-			continue;
-		fuzz_check(fc_key_make(&kp, m, 0, &k, &dir) == 0);
-		fuzz_check(h == fc_key_share_hash(fc_key_carrier(pp, m, &k, &c) ?
-						  &c : &k, 7));
-	}
+	fuzz_check(fctest_peek_share_check(frame, len, prm, m, &r) ==
+		   FCTEST_PEEK_AGREES);
 }
 
 /** Decode one frame (from an exact-size copy) under every policy set. */
